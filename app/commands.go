@@ -1,0 +1,313 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/dustin/go-humanize"
+
+	"lading.dev/lading/downloader"
+	"lading.dev/lading/store"
+)
+
+// Version is Lading's version, as FyneApp.toml gives it.
+const Version = "0.1.0"
+
+func runVersion(_ context.Context, e *env, _ []string) error {
+	fmt.Fprintln(e.stdout, "lading", Version)
+	return nil
+}
+
+func runSync(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
+	if _, err := parse(e, "sync", "", "pull every order from the portal into the local database", fs, args); err != nil {
+		return err
+	}
+	c, closeCore, err := e.openCore(ctx, Config{})
+	if err != nil {
+		return err
+	}
+	defer closeCore()
+	res, err := c.Syncer.Sync(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, res)
+	return nil
+}
+
+func runOrders(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("orders", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print the full orders as JSON")
+	if _, err := parse(e, "orders", "[--json]", "list the synced orders", fs, args); err != nil {
+		return err
+	}
+	c, closeCore, err := e.openCore(ctx, Config{NoPortal: true})
+	if err != nil {
+		return err
+	}
+	defer closeCore()
+	list, err := c.Store.OrderList(ctx)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 && !*asJSON {
+		fmt.Fprintln(e.stderr, "No orders yet: run lading sync first.")
+		return nil
+	}
+	if *asJSON {
+		return printOrdersJSON(ctx, e, c, list)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ORDER\tPO\tCREATED\tLINES\tSIZE\tSTATUS")
+	for _, o := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", o.Number, o.PONumber,
+			o.Created.Format("2006-01-02"), o.Lines, humanize.IBytes(uint64(o.Bytes)), status(o))
+	}
+	return tw.Flush()
+}
+
+func status(o store.OrderSummary) string {
+	var s []string
+	if o.Archived {
+		s = append(s, "archived")
+	}
+	if o.Held {
+		s = append(s, "held")
+	}
+	if len(s) == 0 {
+		return "ready"
+	}
+	return strings.Join(s, ", ")
+}
+
+func printOrdersJSON(ctx context.Context, e *env, c *Core, list []store.OrderSummary) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	orders := make([]any, 0, len(list))
+	for _, s := range list {
+		o, err := c.Store.Order(ctx, s.Number)
+		if err != nil {
+			return err
+		}
+		orders = append(orders, o)
+	}
+	return enc.Encode(orders)
+}
+
+func runDownload(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("download", flag.ContinueOnError)
+	all := fs.Bool("all", false, "download every order that may be downloaded")
+	noSync := fs.Bool("no-sync", false, "use the orders already synced, without asking the portal")
+	orders, err := parse(e, "download", "[--all | ORDER...]", "download and verify the software of orders", fs, args)
+	if err != nil {
+		return err
+	}
+	if *all == (len(orders) > 0) {
+		fmt.Fprintln(e.stderr, "lading download: name one or more orders, or pass --all.")
+		return errUsage
+	}
+	c, closeCore, err := e.openCore(ctx, Config{})
+	if err != nil {
+		return err
+	}
+	defer closeCore()
+	if !*noSync {
+		if _, err := c.Syncer.Sync(ctx); err != nil {
+			return err
+		}
+	}
+	tasks, failures, err := queueOrders(ctx, e, c, orders, *all)
+	if err != nil {
+		return err
+	}
+	return waitTasks(ctx, e, c, tasks, failures)
+}
+
+// queueOrders queues the named orders, or every order that is not archived.
+// With --all, lines that may not be downloaded are only noted; when orders
+// are named, each is a failure.
+func queueOrders(ctx context.Context, e *env, c *Core, orders []string, all bool) ([]store.Task, []string, error) {
+	if all {
+		list, err := c.Store.OrderList(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, o := range list {
+			if !o.Archived {
+				orders = append(orders, o.Number)
+			}
+		}
+	}
+	var tasks []store.Task
+	var failures []string
+	for _, number := range orders {
+		t, skipped, err := c.QueueOrder(ctx, number)
+		if err != nil {
+			failures = append(failures, err.Error())
+		}
+		tasks = append(tasks, t...)
+		if all {
+			for _, s := range skipped {
+				fmt.Fprintln(e.stderr, "note:", s)
+			}
+		} else {
+			failures = append(failures, skipped...)
+		}
+	}
+	return tasks, failures, nil
+}
+
+// waitTasks shows progress until every task has finished, then prints one
+// line per failure. It succeeds only when every task is verified on disk.
+func waitTasks(ctx context.Context, e *env, c *Core, tasks []store.Task, failures []string) error {
+	ids := make([]int64, len(tasks))
+	for i, t := range tasks {
+		ids[i] = t.ID
+	}
+	showProgress(ctx, e, c.Manager, ids)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		t, err := c.Store.Task(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := verifiedOnDisk(t); err != nil {
+			failures = append(failures, err.Error())
+		}
+	}
+	for _, f := range failures {
+		fmt.Fprintln(e.stderr, "FAILED:", f)
+	}
+	if len(failures) > 0 {
+		return fmt.Errorf("%d downloads did not complete", len(failures))
+	}
+	fmt.Fprintf(e.stdout, "%d files downloaded and verified.\n", len(ids))
+	return nil
+}
+
+// verifiedOnDisk checks that a task finished and its file is in place with
+// the expected size.
+func verifiedOnDisk(t store.Task) error {
+	if t.State != store.TaskDone {
+		msg := t.LastError
+		if msg == "" {
+			msg = "it stopped in state " + t.State
+		}
+		return fmt.Errorf("%s: %s", t.Name, msg)
+	}
+	fi, err := os.Stat(t.DestPath)
+	if err != nil {
+		return fmt.Errorf("%s: the verified file is missing from %s", t.Name, t.DestPath)
+	}
+	if t.Size >= 0 && fi.Size() != t.Size {
+		return fmt.Errorf("%s: the file on disk has %d bytes, not %d", t.Name, fi.Size(), t.Size)
+	}
+	return nil
+}
+
+func runArchive(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("archive", flag.ContinueOnError)
+	noSync := fs.Bool("no-sync", false, "use the orders already synced, without asking the portal")
+	orders, err := parse(e, "archive", "[ORDER...]", "fetch every license document into the archive", fs, args)
+	if err != nil {
+		return err
+	}
+	c, closeCore, err := e.openCore(ctx, Config{})
+	if err != nil {
+		return err
+	}
+	defer closeCore()
+	if !*noSync {
+		if _, err := c.Syncer.Sync(ctx); err != nil {
+			return err
+		}
+	}
+	res, err := c.Archiver.FetchAll(ctx, orders...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, res)
+	for _, f := range res.Failed {
+		fmt.Fprintln(e.stderr, "FAILED:", f)
+	}
+	if len(res.Failed) > 0 {
+		return fmt.Errorf("%d documents could not be archived", len(res.Failed))
+	}
+	fmt.Fprintln(e.stdout, "Archive folder:", c.Home.Archive())
+	return nil
+}
+
+func runGet(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("get", flag.ContinueOnError)
+	sum := fs.String("md5", "", "the file's expected MD5, in hex (required)")
+	out := fs.String("o", "", "where to save the file (default: its name from the URL, here)")
+	pos, err := parse(e, "get", "URL --md5 HEX [-o PATH]", "download one file and verify its MD5", fs, args)
+	if err != nil {
+		return err
+	}
+	spec, err := getSpec(pos, *sum, *out)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "lading get:", err)
+		return errUsage
+	}
+	c, closeCore, err := e.openCore(ctx, Config{NoPortal: true})
+	if err != nil {
+		return err
+	}
+	defer closeCore()
+	t, err := c.Manager.Add(ctx, spec)
+	if err != nil {
+		return err
+	}
+	return waitTasks(ctx, e, c, []store.Task{t}, nil)
+}
+
+// getSpec checks get's arguments and builds its download.
+func getSpec(pos []string, sum, out string) (downloader.Spec, error) {
+	if len(pos) != 1 {
+		return downloader.Spec{}, errors.New("give exactly one URL")
+	}
+	u, err := url.Parse(pos[0])
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return downloader.Spec{}, fmt.Errorf("%q is not an http or https URL", pos[0])
+	}
+	sum = strings.ToLower(strings.TrimSpace(sum))
+	if !isMD5(sum) {
+		return downloader.Spec{}, errors.New("--md5 needs the file's MD5 as 32 hex digits")
+	}
+	if out == "" {
+		out = path.Base(u.Path)
+		if out == "/" || out == "." || out == "" {
+			return downloader.Spec{}, errors.New("the URL names no file; pass -o PATH")
+		}
+	}
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return downloader.Spec{}, err
+	}
+	return downloader.Spec{Name: filepath.Base(abs), DestPath: abs, MD5: sum, Size: -1, URL: u.String()}, nil
+}
+
+func isMD5(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdef", r) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,222 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"lading.dev/lading/api"
+	"lading.dev/lading/archive"
+	"lading.dev/lading/downloader"
+	"lading.dev/lading/portal"
+	"lading.dev/lading/store"
+	ordersync "lading.dev/lading/sync"
+)
+
+// Config says how to assemble the core.
+type Config struct {
+	Home      Home
+	PortalURL string // empty starts the built-in demo portal
+	Token     string
+	Workers   int
+	RateLimit float64 // bytes per second for all downloads; 0 means none
+	Log       *slog.Logger
+	// NoPortal skips the portal entirely, for plain URL downloads.
+	NoPortal bool
+	// DemoMaxFileSize caps the demo portal's file sizes (tests use it).
+	DemoMaxFileSize int64
+}
+
+// Core is Lading without a face: the store, the portal client, sync, the
+// download manager and the archive, wired together. The window and every
+// subcommand drive the same Core.
+type Core struct {
+	Home       Home
+	Store      *store.Store
+	Client     *ordersync.Client
+	Syncer     *ordersync.Syncer
+	Manager    *downloader.Manager
+	Archiver   *archive.Archive
+	Log        *slog.Logger
+	demo       *portal.Server
+	portalLogs io.Closer
+	cancel     context.CancelFunc
+	done       chan error
+}
+
+// Open builds the core: it opens the database, starts the demo portal when
+// no portal is configured, and starts the download workers.
+func Open(ctx context.Context, cfg Config) (*Core, error) {
+	if err := cfg.Home.Ensure(); err != nil {
+		return nil, err
+	}
+	c := &Core{Home: cfg.Home, Log: cfg.Log}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	st, err := store.Open(ctx, cfg.Home.Database())
+	if err != nil {
+		return nil, fmt.Errorf("cannot open Lading's database: %w", err)
+	}
+	c.Store = st
+	if err := c.connect(cfg); err != nil {
+		c.Close()
+		return nil, err
+	}
+	opts := downloader.Options{Workers: cfg.Workers, Logger: c.Log, RateLimit: cfg.RateLimit}
+	if c.Client != nil {
+		c.Syncer = &ordersync.Syncer{Client: c.Client, Store: st, Log: c.Log}
+		c.Archiver = &archive.Archive{Dir: cfg.Home.Archive(), Store: st, Source: c.Client, Log: c.Log}
+		opts.Resolver = c.Client
+	}
+	c.Manager = downloader.New(st, opts)
+	c.start()
+	return c, nil
+}
+
+// connect points the client at the configured portal, or at a demo portal
+// started on loopback for this process.
+func (c *Core) connect(cfg Config) error {
+	if cfg.NoPortal {
+		return nil
+	}
+	url, token := cfg.PortalURL, cfg.Token
+	if url == "" {
+		if err := c.startDemo(cfg); err != nil {
+			return err
+		}
+		url, token = c.demo.URL(), c.demo.Token()
+	}
+	client, err := ordersync.NewClient(url, token, nil)
+	if err != nil {
+		return err
+	}
+	c.Client = client
+	return nil
+}
+
+// startDemo runs the built-in portal on 127.0.0.1. Its request log goes to
+// its own file in the data folder, where a user can see each Range request.
+func (c *Core) startDemo(cfg Config) error {
+	f, err := os.OpenFile(cfg.Home.PortalLog(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("cannot open the demo portal's log: %w", err)
+	}
+	c.portalLogs = f
+	srv, err := portal.New(portal.Config{
+		Logger:      slog.New(slog.NewTextHandler(f, nil)),
+		MaxFileSize: cfg.DemoMaxFileSize,
+	})
+	if err != nil {
+		return fmt.Errorf("cannot build the demo portal: %w", err)
+	}
+	if _, err := srv.Start(); err != nil {
+		return fmt.Errorf("cannot start the demo portal: %w", err)
+	}
+	c.demo = srv
+	c.Log.Info("Demo portal started", slog.String("url", srv.URL()))
+	return nil
+}
+
+// start runs the download workers until Close.
+func (c *Core) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	c.done = make(chan error, 1)
+	go func() { c.done <- c.Manager.Run(ctx) }()
+}
+
+// Close stops the workers, keeping every partial file, then the demo portal
+// and the database.
+func (c *Core) Close() error {
+	var errs []error
+	if c.cancel != nil {
+		c.cancel()
+		<-c.done
+	}
+	if c.demo != nil {
+		errs = append(errs, c.demo.Close())
+	}
+	if c.portalLogs != nil {
+		errs = append(errs, c.portalLogs.Close())
+	}
+	if c.Store != nil {
+		errs = append(errs, c.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// PortalURL is the portal the core talks to.
+func (c *Core) PortalURL() string { return c.Client.BaseURL() }
+
+// Blocked says why a line cannot be queued, or "" when it can.
+func Blocked(o api.Order, l api.Line) string {
+	switch {
+	case l.FileType != api.FileSoftware:
+		return "it is not a software image"
+	case o.Archived:
+		return "the order is archived; restore it first"
+	case len(o.Holds) > 0:
+		return fmt.Sprintf("the order is on %s hold", o.Holds[0].Type)
+	case len(l.Holds) > 0:
+		return fmt.Sprintf("the line is on %s hold", l.Holds[0].Type)
+	case l.Deferred():
+		return "the image is deferred and withdrawn from download"
+	}
+	return ""
+}
+
+// QueueOrder adds a task for every software line of an order that may be
+// downloaded, and returns the tasks and one sentence per line left out.
+func (c *Core) QueueOrder(ctx context.Context, number string) ([]store.Task, []string, error) {
+	o, err := c.Store.Order(ctx, number)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil, fmt.Errorf("order %s is not in the local list; run a sync first", number)
+		}
+		return nil, nil, err
+	}
+	var tasks []store.Task
+	var skipped []string
+	for _, l := range o.Lines {
+		if l.FileType != api.FileSoftware {
+			continue
+		}
+		if why := Blocked(o, l); why != "" {
+			skipped = append(skipped, fmt.Sprintf("%s line %s (%s) was not queued: %s.",
+				o.Number, l.ID, l.FileName, why))
+			continue
+		}
+		t, err := c.Manager.Add(ctx, c.spec(o, l))
+		if err != nil {
+			return tasks, skipped, fmt.Errorf("%s line %s: %w", o.Number, l.ID, err)
+		}
+		tasks = append(tasks, t)
+	}
+	return tasks, skipped, nil
+}
+
+func (c *Core) spec(o api.Order, l api.Line) downloader.Spec {
+	return downloader.Spec{
+		Name:        l.FileName,
+		DestPath:    filepath.Join(c.Home.Downloads(), safe(o.Number), safe(l.FileName)),
+		MD5:         strings.ToLower(l.MD5),
+		Size:        l.Size,
+		OrderNumber: o.Number,
+		LineID:      l.ID,
+	}
+}
+
+// safe keeps a portal-supplied name inside its folder.
+func safe(s string) string {
+	s = filepath.Base(filepath.Clean("/" + s))
+	if s == "/" || s == "." || s == ".." {
+		return "unnamed"
+	}
+	return s
+}

@@ -1,0 +1,57 @@
+package app
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"lading.dev/lading/ui"
+)
+
+// screenshotRate slows downloads while screenshots are taken, so the
+// Downloads view is caught mid-transfer.
+const screenshotRate = 4 << 20
+
+// screenshotOrder is the demo order the screenshots show: it has holds and
+// notices and a large image still downloading when the capture is taken.
+const screenshotOrder = "SO-10003"
+
+// runWindow opens the window on the configured portal.
+func runWindow(ctx context.Context, e *env) error {
+	c, closeCore, err := e.openCore(ctx, Config{})
+	if err != nil {
+		return err
+	}
+	defer closeCore()
+	return ui.Run(c, ui.Options{})
+}
+
+// runScreenshot opens the real window, lets the ui capture each view into a
+// folder, then quits.
+func runScreenshot(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("screenshot", flag.ContinueOnError)
+	out := fs.String("out", "screenshots", "`folder` for the PNG files")
+	order := fs.String("order", screenshotOrder, "the order to show")
+	if _, err := parse(e, "screenshot", "--out DIR", "open the window, capture its views as PNGs, quit", fs, args); err != nil {
+		return err
+	}
+	dir, err := filepath.Abs(*out)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	c, closeCore, err := e.openCore(ctx, Config{RateLimit: screenshotRate})
+	if err != nil {
+		return err
+	}
+	defer closeCore()
+	if err := ui.Run(c, ui.Options{ScreenshotDir: dir, ScreenshotOrder: *order}); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "Screenshots written to", dir)
+	return nil
+}

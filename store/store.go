@@ -1,0 +1,145 @@
+// Package store keeps Lading's state in one SQLite file: the orders synced
+// from the portal, the license archive's index and the download tasks. The
+// schema lives in numbered migrations embedded in the binary.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// ErrNotFound is returned when a row asked for does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrTooNew is returned when the database was written by a newer Lading.
+var ErrTooNew = errors.New("database schema is newer than this Lading")
+
+// Store is an open database. It is safe for concurrent use.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens or creates the database at path and brings its schema up to
+// date. WAL lets readers run while a download writes its progress, and
+// _txlock=immediate makes every transaction take the write lock up front,
+// so two writers never deadlock on an upgrade from a read lock.
+func Open(ctx context.Context, path string) (*Store, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", "immediate")
+	q.Set("_synchronous", "NORMAL")
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// DB exposes the handle for tests and read-only reports.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// SchemaVersion returns the number of the last migration applied.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
+}
+
+// migrate applies every migration newer than the stored version, all in one
+// transaction, so a crash leaves either the old schema or the new one.
+func (s *Store) migrate(ctx context.Context) error {
+	steps, err := migrationSteps()
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var have int
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+			return err
+		}
+		if have > len(steps) {
+			return fmt.Errorf("%w (version %d, this build knows %d)", ErrTooNew, have, len(steps))
+		}
+		for i := have; i < len(steps); i++ {
+			if _, err := tx.ExecContext(ctx, steps[i]); err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+		}
+		_, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(len(steps)))
+		return err
+	})
+}
+
+// migrationSteps reads the embedded files in number order and checks that the
+// numbers run 1, 2, 3… without a gap.
+func migrationSteps() ([]string, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	steps := make([]string, 0, len(names))
+	for i, name := range names {
+		num, _, _ := strings.Cut(path.Base(name), "_")
+		if n, err := strconv.Atoi(num); err != nil || n != i+1 {
+			return nil, fmt.Errorf("migration %s is out of sequence", name)
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		steps = append(steps, string(body))
+	}
+	return steps, nil
+}
+
+// tx runs fn in a transaction and commits it when fn returns nil.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// timeText formats t the one way the database stores times.
+func timeText(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// parseTime reads a time written by timeText; a blank or bad value is zero.
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}

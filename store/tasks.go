@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// Task states. A task moves queued → running → verifying → done, and may
+// stop in paused, failed or canceled; disk-full is a pause the engine lifts
+// by itself when space returns.
+const (
+	TaskQueued    = "queued"
+	TaskRunning   = "running"
+	TaskVerifying = "verifying"
+	TaskPaused    = "paused"
+	TaskDiskFull  = "disk-full"
+	TaskDone      = "done"
+	TaskFailed    = "failed"
+	TaskCanceled  = "canceled"
+)
+
+// Task is one file to download, as the engine persists it. Bytes on disk,
+// the validator and the hash checkpoint survive a crash, so a restarted run
+// resumes instead of starting from zero.
+type Task struct {
+	ID           int64
+	OrderNumber  string // empty for a plain URL download
+	LineID       string
+	URL          string // empty when the portal hands out a URL per attempt
+	Name         string
+	DestPath     string // the final name, written only after verification
+	PartPath     string // where bytes land until then
+	Size         int64  // -1 when unknown
+	MD5          string
+	State        string
+	BytesDone    int64
+	ETag         string
+	LastModified string
+	HashState    []byte // a marshalled MD5 digest covering HashOffset bytes
+	HashOffset   int64
+	Attempts     int
+	LastError    string
+	Priority     int
+	Created      time.Time
+	Updated      time.Time
+	Finished     time.Time
+}
+
+const taskColumns = `id, order_number, line_id, url, name, dest_path, part_path, size,
+	md5, state, bytes_done, etag, last_modified, hash_state, hash_offset, attempts,
+	last_error, priority, created_at, updated_at, COALESCE(finished_at, '')`
+
+// CreateTask inserts t and sets its ID and times. A task for the same
+// destination already present is an error wrapping ErrExists.
+func (s *Store) CreateTask(ctx context.Context, t *Task) error {
+	now := time.Now()
+	t.Created, t.Updated = now, now
+	if t.State == "" {
+		t.State = TaskQueued
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO download_tasks(order_number, line_id,
+		url, name, dest_path, part_path, size, md5, state, priority, created_at, updated_at)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?)`, t.OrderNumber, t.LineID, t.URL, t.Name,
+		t.DestPath, t.PartPath, t.Size, t.MD5, t.State, t.Priority, timeText(now),
+		timeText(now))
+	if err != nil {
+		if isUnique(err) {
+			return fmt.Errorf("task for %s: %w", t.DestPath, ErrExists)
+		}
+		return err
+	}
+	t.ID, err = res.LastInsertId()
+	return err
+}
+
+// ErrExists is returned when a row with the same key is already there.
+var ErrExists = errors.New("already exists")
+
+// UpdateTask writes every mutable field of t.
+func (s *Store) UpdateTask(ctx context.Context, t *Task) error {
+	t.Updated = time.Now()
+	var finished any
+	if !t.Finished.IsZero() {
+		finished = timeText(t.Finished)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE download_tasks SET url = ?, size = ?, md5 = ?,
+		state = ?, bytes_done = ?, etag = ?, last_modified = ?, hash_state = ?,
+		hash_offset = ?, attempts = ?, last_error = ?, priority = ?, updated_at = ?,
+		finished_at = ? WHERE id = ?`, t.URL, t.Size, t.MD5, t.State, t.BytesDone, t.ETag,
+		t.LastModified, t.HashState, t.HashOffset, t.Attempts, t.LastError, t.Priority,
+		timeText(t.Updated), finished, t.ID)
+	if err != nil {
+		return err
+	}
+	return oneRow(res, t.ID)
+}
+
+// SaveProgress records a checkpoint: bytes on disk and the hash state that
+// covers hashOffset of them.
+func (s *Store) SaveProgress(ctx context.Context, id, bytesDone int64, hashState []byte, hashOffset int64) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE download_tasks SET bytes_done = ?,
+		hash_state = ?, hash_offset = ?, updated_at = ? WHERE id = ?`,
+		bytesDone, hashState, hashOffset, timeText(time.Now()), id)
+	if err != nil {
+		return err
+	}
+	return oneRow(res, id)
+}
+
+// DeleteTask removes a task row.
+func (s *Store) DeleteTask(ctx context.Context, id int64) error {
+	_, err := s.db.ExecContext(ctx, "DELETE FROM download_tasks WHERE id = ?", id)
+	return err
+}
+
+// Task loads one task by ID.
+func (s *Store) Task(ctx context.Context, id int64) (Task, error) {
+	return s.oneTask(ctx, "id = ?", id)
+}
+
+// TaskByDest loads the task that writes to dest.
+func (s *Store) TaskByDest(ctx context.Context, dest string) (Task, error) {
+	return s.oneTask(ctx, "dest_path = ?", dest)
+}
+
+// Tasks lists every task, highest priority first, then oldest first.
+func (s *Store) Tasks(ctx context.Context) ([]Task, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+taskColumns+
+		" FROM download_tasks ORDER BY priority DESC, id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var tasks []Task
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return nil, err
+		}
+		tasks = append(tasks, t)
+	}
+	return tasks, rows.Err()
+}
+
+func (s *Store) oneTask(ctx context.Context, where string, arg any) (Task, error) {
+	row := s.db.QueryRowContext(ctx, "SELECT "+taskColumns+" FROM download_tasks WHERE "+where, arg)
+	t, err := scanTask(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("task %v: %w", arg, ErrNotFound)
+	}
+	return t, err
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanTask(r scanner) (Task, error) {
+	var t Task
+	var created, updated, finished string
+	err := r.Scan(&t.ID, &t.OrderNumber, &t.LineID, &t.URL, &t.Name, &t.DestPath,
+		&t.PartPath, &t.Size, &t.MD5, &t.State, &t.BytesDone, &t.ETag, &t.LastModified,
+		&t.HashState, &t.HashOffset, &t.Attempts, &t.LastError, &t.Priority, &created,
+		&updated, &finished)
+	t.Created, t.Updated, t.Finished = parseTime(created), parseTime(updated), parseTime(finished)
+	return t, err
+}
+
+func oneRow(res sql.Result, id int64) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("task %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.ExtendedCode == sqlite3.ErrConstraintUnique ||
+		se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+}

@@ -1,0 +1,184 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"lading.dev/lading/portal"
+	"lading.dev/lading/store"
+)
+
+// fixture is a demo portal on loopback and an empty store.
+type fixture struct {
+	srv    *portal.Server
+	ts     *httptest.Server
+	store  *store.Store
+	syncer *Syncer
+}
+
+func newFixture(t *testing.T, cfg portal.Config) *fixture {
+	t.Helper()
+	if cfg.MaxFileSize == 0 {
+		cfg.MaxFileSize = 1 << 20
+	}
+	srv, err := portal.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "lading.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	client, err := NewClient(ts.URL, srv.Token(), ts.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{srv: srv, ts: ts, store: st, syncer: &Syncer{Client: client, Store: st}}
+}
+
+func TestSyncStoresEveryOrderAsThePortalSentIt(t *testing.T) {
+	f := newFixture(t, portal.Config{})
+	ctx := context.Background()
+	res, err := f.syncer.Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := f.srv.Orders()
+	if res.Orders != len(want) || res.Changed != len(want) {
+		t.Fatalf("result %+v; want %d orders, all changed", res, len(want))
+	}
+	for _, o := range want {
+		got, err := f.store.Order(ctx, o.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		normalise(&o)
+		normalise(&got)
+		if !reflect.DeepEqual(got, o) {
+			t.Errorf("order %s differs after sync:\n got %+v\nwant %+v", o.Number, got, o)
+		}
+	}
+}
+
+// normalise makes empty and nil slices and time zones compare equal.
+func normalise(o *portalOrder) {
+	o.Created, o.Available = o.Created.UTC(), o.Available.UTC()
+	if o.RequestedDate != nil {
+		t := o.RequestedDate.UTC()
+		o.RequestedDate = &t
+	}
+	if len(o.Holds) == 0 {
+		o.Holds = nil
+	}
+	for i := range o.Lines {
+		l := &o.Lines[i]
+		if len(l.Holds) == 0 {
+			l.Holds = nil
+		}
+		if len(l.Notices) == 0 {
+			l.Notices = nil
+		}
+	}
+	for i := range o.Documents {
+		d := &o.Documents[i]
+		if len(d.PAKs) == 0 {
+			d.PAKs = nil
+		}
+		sortStrings(d.PAKs)
+	}
+}
+
+func TestSecondSyncChangesNothing(t *testing.T) {
+	f := newFixture(t, portal.Config{})
+	ctx := context.Background()
+	if _, err := f.syncer.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := fingerprint(t, f.store)
+	res, err := f.syncer.Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changed != 0 {
+		t.Errorf("second sync changed %d orders", res.Changed)
+	}
+	if after := fingerprint(t, f.store); after != before {
+		t.Errorf("second sync rewrote rows: %s → %s", before, after)
+	}
+}
+
+// fingerprint sums each table's row IDs and counts; a row deleted and
+// written again gets a new row ID.
+func fingerprint(t *testing.T, s *store.Store) string {
+	t.Helper()
+	var b strings.Builder
+	for _, table := range []string{"accounts", "orders", "order_lines", "holds", "notices",
+		"documents", "paks", "sync_state"} {
+		var sum, n int64
+		if err := s.DB().QueryRow("SELECT COALESCE(SUM(rowid),0), COUNT(*) FROM "+table).
+			Scan(&sum, &n); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(table + ":" + itoa(sum) + "/" + itoa(n) + " ")
+	}
+	return b.String()
+}
+
+func TestSyncFollowsEveryPage(t *testing.T) {
+	f := newFixture(t, portal.Config{Orders: 1234})
+	res, err := f.syncer.Sync(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Orders != 1234 {
+		t.Errorf("synced %d orders, want 1234", res.Orders)
+	}
+	list, _ := f.store.OrderList(context.Background())
+	if len(list) != 1234 {
+		t.Errorf("store holds %d orders, want 1234", len(list))
+	}
+}
+
+func TestBadTokenAsksToSignInAgain(t *testing.T) {
+	f := newFixture(t, portal.Config{})
+	client, _ := NewClient(f.ts.URL, "wrong", f.ts.Client())
+	s := &Syncer{Client: client, Store: f.store}
+	_, err := s.Sync(context.Background())
+	if !errors.Is(err, ErrSignIn) {
+		t.Fatalf("err = %v; want ErrSignIn", err)
+	}
+	if !strings.Contains(err.Error(), "Sign in again") {
+		t.Errorf("message %q does not say what to do", err)
+	}
+	list, _ := f.store.OrderList(context.Background())
+	if len(list) != 0 {
+		t.Errorf("a refused sync stored %d orders", len(list))
+	}
+}
+
+func TestDownloadTicketRefusesHeldLine(t *testing.T) {
+	f := newFixture(t, portal.Config{})
+	ctx := context.Background()
+	for _, o := range f.srv.Orders() {
+		for _, l := range o.Lines {
+			if len(o.Holds) == 0 && len(l.Holds) == 0 {
+				continue
+			}
+			_, err := f.syncer.Client.DownloadTicket(ctx, o.Number, l.ID)
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr.Code != "held" {
+				t.Errorf("%s/%s is held; ticket error = %v", o.Number, l.ID, err)
+			}
+			return
+		}
+	}
+	t.Fatal("the demo account has no held line")
+}
