@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"lading.dev/lading/api"
 	"lading.dev/lading/archive"
@@ -167,6 +168,9 @@ func Blocked(o api.Order, l api.Line) string {
 		return fmt.Sprintf("the line is on %s hold", l.Holds[0].Type)
 	case l.Deferred():
 		return "the image is deferred and withdrawn from download"
+	case !o.EarlyShip && o.RequestedDate != nil && time.Now().Before(*o.RequestedDate):
+		return "early ship is off, so it becomes available on " +
+			o.RequestedDate.Format("2 January 2006")
 	}
 	return ""
 }

@@ -12,11 +12,12 @@ import (
 
 // screenshotRate slows downloads while screenshots are taken, so the
 // Downloads view is caught mid-transfer.
-const screenshotRate = 4 << 20
+const screenshotRate = 1 << 20
 
-// screenshotOrder is the demo order the screenshots show: it has holds and
-// notices and a large image still downloading when the capture is taken.
-const screenshotOrder = "SO-10003"
+// screenshotOrder is the demo order the screenshots show: it carries an
+// advisory and a deferral, and its images take several seconds at the
+// screenshot rate, so the capture catches them mid-transfer.
+const screenshotOrder = "SO-10005"
 
 // runWindow opens the window on the configured portal.
 func runWindow(ctx context.Context, e *env) error {

@@ -1,0 +1,173 @@
+package downloader
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"syscall"
+	"time"
+
+	"lading.dev/lading/store"
+)
+
+// Sentinel errors. The engine wraps them with context; test with errors.Is.
+var (
+	// ErrChecksumMismatch means the finished file's MD5 differs from the
+	// order's, so the file is not trusted under its final name.
+	ErrChecksumMismatch = errors.New("checksum mismatch")
+
+	// ErrForeignPartial means a ".part" file exists that no task created:
+	// appending to it could splice two different files together.
+	ErrForeignPartial = errors.New("partial file belongs to no task")
+
+	// ErrDestExists means the final file already exists with content other
+	// than the order's, and the engine will not overwrite a user's file.
+	ErrDestExists = errors.New("destination exists with other content")
+
+	// ErrRangeIgnored means the server answered a Range request with the
+	// whole file (200); appending that to the partial would corrupt it.
+	ErrRangeIgnored = errors.New("server ignored the range request")
+
+	// ErrBadContentRange means a 206 answer does not start where the partial
+	// ends, or announces another total size than expected.
+	ErrBadContentRange = errors.New("server answered another range")
+
+	// ErrNotResumable means the server refused to continue from the end of
+	// the partial file (a 416 that does not say the file is complete).
+	ErrNotResumable = errors.New("server cannot resume the download")
+
+	// ErrStalled means no byte arrived for Options.StallTimeout.
+	ErrStalled = errors.New("transfer stalled")
+
+	// ErrSizeMismatch means the server's file length differs from the size
+	// the order lists.
+	ErrSizeMismatch = errors.New("file size differs from the order")
+
+	// ErrBadSpec means a Spec cannot be downloaded as given.
+	ErrBadSpec = errors.New("invalid download")
+
+	// ErrUnknownTask means no task has the given ID.
+	ErrUnknownTask = errors.New("unknown task")
+
+	// ErrBusy means the task is transferring and cannot be changed now.
+	ErrBusy = errors.New("task is downloading")
+)
+
+// errResolve marks a failure of the Resolver, so the retry logic can tell a
+// portal problem from a transfer problem.
+var errResolve = errors.New("no download link")
+
+// StatusError is an HTTP answer the engine did not accept. Use errors.As
+// with a StatusError value to read the code.
+type StatusError struct {
+	Code       int
+	RetryAfter time.Duration // from a Retry-After header, 0 when absent
+}
+
+// Error names the status the way a server log would.
+func (e StatusError) Error() string {
+	return fmt.Sprintf("server answered %d %s", e.Code, http.StatusText(e.Code))
+}
+
+// Temporary reports whether the same request may succeed later: timeouts,
+// rate limits and server-side failures.
+func (e StatusError) Temporary() bool {
+	return e.Code == http.StatusRequestTimeout || e.Code == http.StatusTooManyRequests ||
+		e.Code >= 500
+}
+
+// ChecksumError is a mismatch between the order's MD5 and the file's.
+type ChecksumError struct {
+	Want, Got string // lower-case hex
+}
+
+// Error gives both digests so a support bundle shows what arrived.
+func (e *ChecksumError) Error() string {
+	return fmt.Sprintf("checksum mismatch (expected MD5 %s, got %s)", e.Want, e.Got)
+}
+
+// Unwrap makes errors.Is(err, ErrChecksumMismatch) hold.
+func (e *ChecksumError) Unwrap() error { return ErrChecksumMismatch }
+
+// TaskError is why a task stopped or could not be added, told as one
+// sentence a user can act on. Err keeps the cause for errors.Is; it is nil
+// for a failure loaded back from the database, where only the sentence
+// survives.
+type TaskError struct {
+	ID   int64
+	Name string
+	Msg  string
+	Err  error
+}
+
+// Error returns the sentence.
+func (e *TaskError) Error() string { return e.Msg }
+
+// Unwrap returns the cause.
+func (e *TaskError) Unwrap() error { return e.Err }
+
+// failure builds the TaskError of t from its cause.
+func failure(t store.Task, err error) *TaskError {
+	return &TaskError{ID: t.ID, Name: t.Name, Msg: describe(t.Name, err), Err: err}
+}
+
+// describe turns err into a sentence that starts with the file's name and
+// says what to do next. Go error strings stay in the logs.
+func describe(name string, err error) string {
+	var se StatusError
+	var ce *ChecksumError
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &ce):
+		return fmt.Sprintf("%s: %s; the file was not kept under its final name.", name, ce)
+	case errors.As(err, &se):
+		return fmt.Sprintf("%s: the server answered %d %s; %s", name, se.Code,
+			http.StatusText(se.Code), statusAdvice(se.Code))
+	case errors.Is(err, errResolve):
+		return name + ": the portal did not give a download link; try again later."
+	case errors.Is(err, ErrStalled):
+		return name + ": no data arrived from the server for too long; " +
+			"check the network connection and resume the download."
+	case errors.Is(err, ErrSizeMismatch):
+		return name + ": the server's file is not the size the order lists; " +
+			"the file was not kept under its final name."
+	case errors.Is(err, ErrBadSpec):
+		return name + ": the download link or destination is not valid."
+	case errors.Is(err, syscall.ENOSPC):
+		return name + ": the disk is full; free some space and resume the download."
+	case errors.As(err, &pe):
+		return fmt.Sprintf("%s: could not write %s; check the folder's permissions "+
+			"and free space, then resume the download.", name, pe.Path)
+	}
+	return name + ": the connection to the server failed; " +
+		"check the network connection and resume the download."
+}
+
+// statusAdvice completes the sentence about an HTTP status.
+func statusAdvice(code int) string {
+	switch {
+	case code == http.StatusNotFound || code == http.StatusGone:
+		return "the file is no longer offered at that address; sync the orders and try again."
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		return "access was refused; sign in again and resume the download."
+	case code >= 500 || code == http.StatusTooManyRequests:
+		return "the server is busy or failing; try again later."
+	}
+	return "the download was stopped."
+}
+
+// parseRetryAfter reads a Retry-After header: seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

@@ -1,0 +1,186 @@
+package downloader
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// errComplete means a 416 answer says the partial already holds the whole
+// file, so the next step is verification.
+var errComplete = errors.New("partial file is complete")
+
+// rangeGuard stands between grab and the HTTP client. grab v3.0.1 trusts
+// any 2xx answer: it would append a whole 200 body to a partial file, or a
+// 206 that starts elsewhere. The guard accepts only the answer that fits
+// the bytes on disk, and hands grab a body that hashes what it reads.
+type rangeGuard struct {
+	client  *http.Client
+	offset  int64  // bytes on disk; a resume must start exactly here
+	size    int64  // the order's size, -1 when unknown
+	ifRange string // validator from an earlier answer
+	wrap    func(io.ReadCloser) io.ReadCloser
+
+	// What the accepted answer said, for the task row.
+	answered           bool
+	etag, lastModified string
+}
+
+// Do implements grab.HTTPClient.
+func (g *rangeGuard) Do(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodHead {
+		return g.head(req), nil
+	}
+	if got, want := req.Header.Get("Range"), g.rangeHeader(); got != want {
+		return nil, fmt.Errorf("%w: asked for %q while the partial holds %d bytes",
+			ErrBadContentRange, got, g.offset)
+	}
+	if g.offset > 0 && g.ifRange != "" {
+		req.Header.Set("If-Range", g.ifRange)
+	}
+
+	resp, err := g.client.Do(req)
+	if err != nil {
+		return nil, redact(err)
+	}
+	if err := g.accept(resp); err != nil {
+		discard(resp.Body)
+		return nil, err
+	}
+	g.answered = true
+	g.etag, g.lastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	resp.Body = g.wrap(resp.Body)
+	return resp, nil
+}
+
+// head answers grab's HEAD itself. Resumability is decided by the ranged
+// GET's answer, and a server that refuses HEAD would otherwise make grab
+// start over and truncate the partial.
+func (g *rangeGuard) head(req *http.Request) *http.Response {
+	h := http.Header{}
+	h.Set("Accept-Ranges", "bytes")
+	length := int64(-1)
+	if g.size > 0 {
+		length = g.size
+	}
+	return &http.Response{
+		Status: "200 OK", StatusCode: http.StatusOK, Proto: "HTTP/1.1",
+		ProtoMajor: 1, ProtoMinor: 1, Header: h, ContentLength: length,
+		Body: http.NoBody, Request: req,
+	}
+}
+
+// rangeHeader is the Range grab must send: none from zero, else from the
+// partial's end.
+func (g *rangeGuard) rangeHeader() string {
+	if g.offset == 0 {
+		return ""
+	}
+	return fmt.Sprintf("bytes=%d-", g.offset)
+}
+
+// accept checks the status and Content-Range against the bytes on disk.
+func (g *rangeGuard) accept(resp *http.Response) error {
+	ranged := g.offset > 0
+	switch code := resp.StatusCode; {
+	case code == http.StatusOK && ranged:
+		return fmt.Errorf("%w: asked from byte %d", ErrRangeIgnored, g.offset)
+	case code == http.StatusOK:
+		return nil
+	case code == http.StatusPartialContent && ranged:
+		return g.checkRange(resp.Header.Get("Content-Range"))
+	case code == http.StatusPartialContent:
+		return fmt.Errorf("%w: a part came for a whole-file request", ErrBadContentRange)
+	case code == http.StatusRequestedRangeNotSatisfiable && ranged:
+		return g.checkUnsatisfiable(resp.Header.Get("Content-Range"))
+	}
+	return StatusError{
+		Code:       resp.StatusCode,
+		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+	}
+}
+
+// checkRange accepts a 206 only when it continues the partial exactly.
+func (g *rangeGuard) checkRange(v string) error {
+	first, _, total, err := parseContentRange(v)
+	switch {
+	case err != nil:
+		return err
+	case first != g.offset:
+		return fmt.Errorf("%w: %q does not start at byte %d", ErrBadContentRange, v, g.offset)
+	case total >= 0 && g.size >= 0 && total != g.size:
+		return fmt.Errorf("%w: %q is not %d bytes long", ErrBadContentRange, v, g.size)
+	}
+	return nil
+}
+
+// checkUnsatisfiable reads a 416: "bytes */N" with N the bytes on disk
+// means the partial is the whole file.
+func (g *rangeGuard) checkUnsatisfiable(v string) error {
+	first, _, total, err := parseContentRange(v)
+	if err == nil && first < 0 && total == g.offset && (g.size < 0 || g.size == total) {
+		return errComplete
+	}
+	return fmt.Errorf("%w: 416 with Content-Range %q at byte %d", ErrNotResumable, v, g.offset)
+}
+
+// parseContentRange reads "bytes first-last/total", where the range may be
+// "*" (first and last are -1) and the total may be "*" (-1).
+func parseContentRange(v string) (first, last, total int64, err error) {
+	bad := fmt.Errorf("%w: cannot read Content-Range %q", ErrBadContentRange, v)
+	spec, ok := strings.CutPrefix(v, "bytes ")
+	rng, size, ok2 := strings.Cut(spec, "/")
+	if !ok || !ok2 {
+		return 0, 0, 0, bad
+	}
+	total = -1
+	if size != "*" {
+		if total, err = strconv.ParseInt(size, 10, 64); err != nil || total < 0 {
+			return 0, 0, 0, bad
+		}
+	}
+	if rng == "*" {
+		return -1, -1, total, nil
+	}
+	a, b, ok := strings.Cut(rng, "-")
+	first, err1 := strconv.ParseInt(a, 10, 64)
+	last, err2 := strconv.ParseInt(b, 10, 64)
+	if !ok || err1 != nil || err2 != nil || first < 0 || last < first ||
+		(total >= 0 && last >= total) {
+		return 0, 0, 0, bad
+	}
+	return first, last, total, nil
+}
+
+// discard closes a body the engine refused, reading a little first so the
+// connection can be reused. Nothing of it reaches the file.
+func discard(body io.ReadCloser) {
+	_, _ = io.CopyN(io.Discard, body, 64<<10)
+	_ = body.Close()
+}
+
+// redact removes the query and credentials from the URL an *url.Error
+// quotes: a signed URL's query is a secret.
+func redact(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	c := *ue
+	c.URL = safeURL(ue.URL)
+	return &c
+}
+
+// safeURL is raw without query, fragment or user information.
+func safeURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unreadable URL)"
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+}

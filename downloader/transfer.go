@@ -1,0 +1,184 @@
+package downloader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cavaliergopher/grab/v3"
+
+	"lading.dev/lading/store"
+)
+
+// userAgent names Lading in server logs.
+const userAgent = "Lading"
+
+// progressEvery is how often a transfer reports its bytes.
+const progressEvery = 250 * time.Millisecond
+
+// transfer runs one attempt, from the end of the partial to the end of the
+// file, and hands the outcome to judge.
+func (j *job) transfer() step {
+	j.t.State = store.TaskRunning
+	j.t.Attempts++
+	j.save(nil)
+	j.logStart()
+
+	j.high = max(j.high, j.offset)
+	j.err = j.attempt()
+	if j.t.URL == "" {
+		j.url = "" // the next attempt asks the Resolver again
+	}
+	if j.hashed > j.high {
+		// The file grew: this is a new stretch, not the same failure again.
+		j.high, j.fails, j.refreshed = j.hashed, 0, false
+	}
+	return j.judge
+}
+
+// logStart says whether this attempt starts at zero or resumes.
+func (j *job) logStart() {
+	attrs := []any{taskAttr(j.t), hostAttr(j.url), slog.Int("attempt", j.t.Attempts)}
+	if j.offset > 0 {
+		j.m.log.Info("Download resumed", append(attrs, slog.Int64("offset", j.offset))...)
+		return
+	}
+	j.m.log.Info("Download started", append(attrs, slog.Int64("size", j.t.Size))...)
+}
+
+// attempt drives grab once. The guard screens the server's answers, the
+// body hashes what grab writes, and the watchdog ends a silent transfer.
+func (j *job) attempt() error {
+	ctx, cancel := context.WithCancelCause(j.ctx)
+	defer cancel(nil)
+
+	body := j.newBody()
+	guard := &rangeGuard{
+		client: j.m.opts.HTTPClient, offset: j.offset, size: j.t.Size,
+		ifRange: validator(j.t), wrap: body.attach,
+	}
+	req, err := j.request(ctx)
+	if err != nil {
+		return err
+	}
+
+	stop := watchStall(ctx, cancel, &body.last, j.m.opts.StallTimeout)
+	resp := (&grab.Client{HTTPClient: guard, UserAgent: userAgent}).Do(req)
+	j.follow(resp, body)
+	err = resp.Err()
+	stop()
+	j.absorb(body, guard)
+
+	switch {
+	case err != nil && errors.Is(context.Cause(ctx), ErrStalled) && j.ctx.Err() == nil:
+		return fmt.Errorf("%w: nothing for %s", ErrStalled, j.m.opts.StallTimeout)
+	case errors.Is(err, grab.ErrBadLength):
+		return fmt.Errorf("%w: %w", ErrSizeMismatch, err)
+	}
+	return err
+}
+
+// request builds grab's request: append to the partial, never create
+// directories (grab panics on a file in their place), share the limiter.
+func (j *job) request(ctx context.Context) (*grab.Request, error) {
+	req, err := grab.NewRequest(j.t.PartPath, j.url)
+	if err != nil {
+		// The error quotes the URL, which may carry a signature.
+		return nil, fmt.Errorf("%w: the download link cannot be parsed", ErrBadSpec)
+	}
+	req = req.WithContext(ctx)
+	req.NoCreateDirectories = true
+	req.BufferSize = j.m.bufSize
+	if j.t.Size > 0 {
+		req.Size = j.t.Size // grab reads 0 as unknown
+	}
+	if j.m.limiter != nil {
+		req.RateLimiter = j.m.limiter
+	}
+	return req, nil
+}
+
+// newBody prepares the reader that continues the job's digest.
+func (j *job) newBody() *hashingBody {
+	id, ctx, st := j.t.ID, context.WithoutCancel(j.ctx), j.m.st
+	b := &hashingBody{sum: j.sum, n: j.hashed, cp: checkpointer{
+		every: j.m.opts.CheckpointBytes, period: j.m.opts.CheckpointEvery,
+		off: j.hashed, at: time.Now(), log: j.m.log,
+		save: func(state []byte, off int64) error {
+			return st.SaveProgress(ctx, id, off, state, off)
+		},
+	}}
+	b.seen.Store(j.hashed)
+	b.last.Store(time.Now().UnixNano())
+	return b
+}
+
+// follow reports progress until grab is done.
+func (j *job) follow(resp *grab.Response, b *hashingBody) {
+	tick := time.NewTicker(progressEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-resp.Done:
+			return
+		case now := <-tick.C:
+			done := b.seen.Load()
+			j.m.report(j.t.ID, done, j.speed.sample(now, done))
+		}
+	}
+}
+
+// absorb takes back what the attempt learned: the digest, the last
+// checkpoint and the server's validator.
+func (j *job) absorb(b *hashingBody, g *rangeGuard) {
+	j.sum, j.hashed = b.sum, b.n
+	if b.cp.saved {
+		j.t.HashState, j.t.HashOffset, j.t.BytesDone = b.cp.state, b.cp.off, b.cp.off
+	}
+	if g.answered {
+		j.t.ETag, j.t.LastModified = g.etag, g.lastModified
+	}
+}
+
+// validator is the If-Range value for t: its strong ETag, else its
+// Last-Modified date. Weak ETags are not allowed in If-Range.
+func validator(t store.Task) string {
+	if t.ETag != "" && !strings.HasPrefix(t.ETag, "W/") {
+		return t.ETag
+	}
+	return t.LastModified
+}
+
+// watchStall cancels ctx with ErrStalled once last, a time in Unix
+// nanoseconds, is older than limit. The returned func stops the watch and
+// waits for it.
+func watchStall(ctx context.Context, cancel context.CancelCauseFunc, last *atomic.Int64,
+	limit time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(max(limit/4, time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case now := <-tick.C:
+				if now.Sub(time.Unix(0, last.Load())) >= limit {
+					cancel(ErrStalled)
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
