@@ -191,9 +191,9 @@ func waitTasks(ctx context.Context, e *env, c *Core, tasks []store.Task, failure
 		fmt.Fprintln(e.stderr, "FAILED:", f)
 	}
 	if len(failures) > 0 {
-		return fmt.Errorf("%d downloads did not complete", len(failures))
+		return fmt.Errorf("%s did not complete", plural(len(failures), "download"))
 	}
-	fmt.Fprintf(e.stdout, "%d files downloaded and verified.\n", len(ids))
+	fmt.Fprintf(e.stdout, "%s downloaded and verified.\n", plural(len(ids), "file"))
 	return nil
 }
 
@@ -201,6 +201,9 @@ func waitTasks(ctx context.Context, e *env, c *Core, tasks []store.Task, failure
 // the expected size.
 func verifiedOnDisk(t store.Task) error {
 	if t.State != store.TaskDone {
+		if strings.HasPrefix(t.LastError, t.Name) {
+			return errors.New(t.LastError)
+		}
 		msg := t.LastError
 		if msg == "" {
 			msg = "it stopped in state " + t.State
@@ -310,4 +313,12 @@ func isMD5(s string) bool {
 		}
 	}
 	return true
+}
+
+// plural writes a count with its noun, adding an s unless the count is one.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
