@@ -66,7 +66,7 @@ func (c *Core) CancelAll() { c.Manager.CancelAll() }
 
 // Documents lists the license documents with their archive state.
 func (c *Core) Documents(ctx context.Context) ([]store.DocumentEntry, error) {
-	return c.Store.Documents(ctx)
+	return c.Archiver.Find(ctx, store.DocQuery{})
 }
 
 // Archive fetches every license document into the archive.

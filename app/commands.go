@@ -220,38 +220,6 @@ func verifiedOnDisk(t store.Task) error {
 	return nil
 }
 
-func runArchive(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("archive", flag.ContinueOnError)
-	noSync := fs.Bool("no-sync", false, "use the orders already synced, without asking the portal")
-	orders, err := parse(e, "archive", "[ORDER...]", "fetch every license document into the archive", fs, args)
-	if err != nil {
-		return err
-	}
-	c, closeCore, err := e.openCore(ctx, Config{})
-	if err != nil {
-		return err
-	}
-	defer closeCore()
-	if !*noSync {
-		if _, err := c.Syncer.Sync(ctx); err != nil {
-			return err
-		}
-	}
-	res, err := c.Archiver.FetchAll(ctx, orders...)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(e.stdout, res)
-	for _, f := range res.Failed {
-		fmt.Fprintln(e.stderr, "FAILED:", f)
-	}
-	if len(res.Failed) > 0 {
-		return fmt.Errorf("%d documents could not be archived", len(res.Failed))
-	}
-	fmt.Fprintln(e.stdout, "Archive folder:", c.Home.Archive())
-	return nil
-}
-
 func runGet(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("get", flag.ContinueOnError)
 	sum := fs.String("md5", "", "the file's expected MD5, in hex (required)")

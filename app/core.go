@@ -44,6 +44,7 @@ type Core struct {
 	Manager    *downloader.Manager
 	Archiver   *archive.Archive
 	Log        *slog.Logger
+	attempts   *archive.AttemptLog // writes an audit row per download attempt
 	demo       *portal.Server
 	portalLogs io.Closer
 	cancel     context.CancelFunc
@@ -70,9 +71,12 @@ func Open(ctx context.Context, cfg Config) (*Core, error) {
 		return nil, err
 	}
 	opts := downloader.Options{Workers: cfg.Workers, Logger: c.Log, RateLimit: cfg.RateLimit}
+	c.Archiver = &archive.Archive{Dir: cfg.Home.Archive(), Store: st, Log: c.Log}
+	c.attempts = archive.NewAttemptLog(st, c.Log)
+	opts.Observer = withAudit(opts.Observer, c.attempts)
 	if c.Client != nil {
 		c.Syncer = &ordersync.Syncer{Client: c.Client, Store: st, Log: c.Log}
-		c.Archiver = &archive.Archive{Dir: cfg.Home.Archive(), Store: st, Source: c.Client, Log: c.Log}
+		c.Archiver.Source, c.Archiver.Origin = c.Client, c.Client.BaseURL()
 		opts.Resolver = c.Client
 	}
 	c.Manager = downloader.New(st, opts)
@@ -139,6 +143,9 @@ func (c *Core) Close() error {
 	if c.cancel != nil {
 		c.cancel()
 		<-c.done
+	}
+	if c.attempts != nil {
+		c.attempts.Close() // after the workers, so their last attempts are written
 	}
 	if c.demo != nil {
 		errs = append(errs, c.demo.Close())
@@ -210,6 +217,7 @@ func (c *Core) spec(o api.Order, l api.Line) downloader.Spec {
 		Name:        l.FileName,
 		DestPath:    filepath.Join(c.Home.Downloads(), safe(o.Number), safe(l.FileName)),
 		MD5:         strings.ToLower(l.MD5),
+		SHA512:      strings.ToLower(l.SHA512),
 		Size:        l.Size,
 		OrderNumber: o.Number,
 		LineID:      l.ID,

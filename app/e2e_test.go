@@ -112,7 +112,7 @@ func checkArchive(t *testing.T, ctx context.Context, c *Core, orders []string) {
 	if err != nil || len(res.Failed) > 0 || res.Fetched == 0 {
 		t.Fatalf("archive: %+v, %v", res, err)
 	}
-	docs, err := c.Store.Documents(ctx)
+	docs, err := c.Archiver.Find(ctx, store.DocQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,9 +122,17 @@ func checkArchive(t *testing.T, ctx context.Context, c *Core, orders []string) {
 			continue
 		}
 		seen++
-		wantDir := filepath.Join(c.Home.Archive(), d.OrderNumber)
-		if filepath.Dir(d.Path) != wantDir {
-			t.Errorf("%s archived at %s, want under %s", d.FileName, d.Path, wantDir)
+		// archive/<account>/<order>/<line or order>-<kind>-<name>.pdf
+		wantDir := filepath.Join(c.Home.Archive(), d.AccountID, d.OrderNumber)
+		owner := d.LineID
+		if owner == "" {
+			owner = d.OrderNumber
+		}
+		base := filepath.Base(d.Path)
+		if d.AccountID == "" || filepath.Dir(d.Path) != wantDir ||
+			!strings.HasPrefix(base, owner+"-"+d.Kind+"-") || !strings.HasSuffix(base, ".pdf") {
+			t.Errorf("%s archived at %s, want %s/%s-%s-NAME.pdf", d.FileName, d.Path,
+				wantDir, owner, d.Kind)
 		}
 		body, err := os.ReadFile(d.Path)
 		if err != nil {

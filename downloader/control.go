@@ -71,8 +71,12 @@ func (m *Manager) newTask(s Spec) (store.Task, error) {
 		return store.Task{}, bad("the destination is not a valid path.")
 	}
 	sum := strings.ToLower(s.MD5)
-	if b, err := hex.DecodeString(sum); err != nil || len(b) != md5.Size {
+	if !isHex(sum, md5.Size) {
 		return store.Task{}, bad("the order gives no valid MD5, so the file cannot be verified.")
+	}
+	sha256, sha512 := strings.ToLower(s.SHA256), strings.ToLower(s.SHA512)
+	if sha256 != "" && !isHex(sha256, 32) || sha512 != "" && !isHex(sha512, 64) {
+		return store.Task{}, bad("the order gives a SHA-256 or SHA-512 that is not valid.")
 	}
 	if s.URL == "" && m.opts.Resolver == nil {
 		return store.Task{}, bad("there is no download link for this file.")
@@ -80,12 +84,20 @@ func (m *Manager) newTask(s Spec) (store.Task, error) {
 	return store.Task{
 		OrderNumber: s.OrderNumber, LineID: s.LineID, URL: s.URL, Name: name,
 		DestPath: dest, PartPath: dest + ".part", Size: max(s.Size, -1), MD5: sum,
-		State: store.TaskQueued,
+		SHA256: sha256, SHA512: sha512, State: store.TaskQueued, Resumable: true,
+		RateLimit: max(s.RateLimit, 0),
 	}, nil
 }
 
+// isHex reports whether s is the hex form of n bytes.
+func isHex(s string, n int) bool {
+	b, err := hex.DecodeString(s)
+	return err == nil && len(b) == n
+}
+
 // claim makes sure a new task may write its files: a partial nobody owns
-// is refused, and a final file already there is kept when its MD5 matches.
+// is refused, and a final file already there is kept when every digest
+// matches.
 func (m *Manager) claim(ctx context.Context, t *store.Task) error {
 	if _, err := os.Lstat(t.PartPath); err == nil {
 		return &TaskError{Name: t.Name, Err: ErrForeignPartial, Msg: fmt.Sprintf(
@@ -101,11 +113,11 @@ func (m *Manager) claim(ctx context.Context, t *store.Task) error {
 	} else if err != nil {
 		return fmt.Errorf("add %s: %w", t.Name, err)
 	}
-	got, err := fileMD5(ctx, t.DestPath)
+	mismatch, err := checkFile(ctx, t.DestPath, *t)
 	if err != nil {
 		return fmt.Errorf("add %s: %w", t.Name, err)
 	}
-	if got != t.MD5 {
+	if mismatch != nil {
 		return &TaskError{Name: t.Name, Err: ErrDestExists, Msg: fmt.Sprintf(
 			"%s: %s already exists with other content; move or delete it, "+
 				"then add the download again.", t.Name, t.DestPath)}
@@ -134,7 +146,7 @@ func (m *Manager) readd(ctx context.Context, old, t store.Task) (store.Task, err
 	defer func() { m.mu.Unlock(); m.emit(ps...); m.kick() }()
 
 	if e := m.entries[old.ID]; e != nil && e.stop != nil {
-		if e.task.MD5 != t.MD5 {
+		if !sameFile(e.task, t) {
 			return e.task, &TaskError{ID: old.ID, Name: old.Name, Err: ErrBusy, Msg: old.Name +
 				": an older version of this file is downloading; cancel it, then add it again."}
 		}
@@ -143,13 +155,19 @@ func (m *Manager) readd(ctx context.Context, old, t store.Task) (store.Task, err
 	e := m.trackLocked(old)
 	var err error
 	switch {
-	case !strings.EqualFold(old.MD5, t.MD5), old.State == store.TaskDone && !exists(old.DestPath):
+	case !sameFile(old, t), old.State == store.TaskDone && !exists(old.DestPath):
 		ps, err = m.renewLocked(ctx, e, t)
 	case old.State == store.TaskFailed, old.State == store.TaskCanceled:
 		e.task.URL = t.URL
 		ps, err = m.settleLocked(e, store.TaskQueued)
 	}
 	return e.task, err
+}
+
+// sameFile reports whether two tasks name the same file by its digests.
+func sameFile(a, b store.Task) bool {
+	return strings.EqualFold(a.MD5, b.MD5) && strings.EqualFold(a.SHA256, b.SHA256) &&
+		strings.EqualFold(a.SHA512, b.SHA512)
 }
 
 // renewLocked restarts a task from zero for the file t describes.
@@ -159,6 +177,7 @@ func (m *Manager) renewLocked(ctx context.Context, e *entry, t store.Task) ([]Pr
 	}
 	nt := e.task
 	nt.URL, nt.Name, nt.Size, nt.MD5 = t.URL, t.Name, t.Size, t.MD5
+	nt.SHA256, nt.SHA512, nt.Resumable = t.SHA256, t.SHA512, true
 	nt.OrderNumber, nt.LineID = t.OrderNumber, t.LineID
 	clearProgress(&nt)
 	nt.State, nt.LastError, nt.Finished = store.TaskQueued, "", time.Time{}

@@ -3,7 +3,10 @@ package downloader
 import (
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,94 +14,110 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sync/atomic"
-	"time"
+
+	"lading.dev/lading/store"
 )
 
-// hashingBody is the response body grab reads. Every byte it hands out is
-// first fed to the digest, so the digest covers exactly what grab writes.
-type hashingBody struct {
-	rc  io.ReadCloser
-	sum hash.Hash
-	n   int64 // bytes hashed since the start of the file
-	cp  checkpointer
-
-	seen atomic.Int64 // n, for the progress ticker
-	last atomic.Int64 // Unix nanoseconds of the last byte, for the watchdog
+// digest is one checksum the order gives, computed as the bytes stream.
+type digest struct {
+	name string // as a user reads it: "MD5", "SHA-256", "SHA-512"
+	want string // lower-case hex from the order
+	h    hash.Hash
 }
 
-// attach puts b around the accepted response body.
-func (b *hashingBody) attach(rc io.ReadCloser) io.ReadCloser {
-	b.rc = rc
-	return b
-}
+// digests hashes the same bytes with every checksum the order gives: MD5
+// always, then SHA-256 and SHA-512 when present. A file is trusted only
+// when all of them match.
+type digests []digest
 
-// Read hashes what it returns. It checkpoints first: grab has written
-// every byte of the earlier reads by the time it asks for more, so the
-// digest and the file agree at that moment.
-func (b *hashingBody) Read(p []byte) (int, error) {
-	b.cp.maybe(b.sum, b.n)
-	n, err := b.rc.Read(p)
-	if n > 0 {
-		b.sum.Write(p[:n])
-		b.n += int64(n)
-		b.seen.Store(b.n)
-		b.last.Store(time.Now().UnixNano())
+// newDigests returns fresh digests for t.
+func newDigests(t store.Task) digests {
+	d := digests{{name: "MD5", want: t.MD5, h: md5.New()}}
+	if t.SHA256 != "" {
+		d = append(d, digest{name: "SHA-256", want: t.SHA256, h: sha256.New()})
 	}
-	return n, err
+	if t.SHA512 != "" {
+		d = append(d, digest{name: "SHA-512", want: t.SHA512, h: sha512.New()})
+	}
+	return d
 }
 
-// Close closes the response body.
-func (b *hashingBody) Close() error { return b.rc.Close() }
-
-// checkpointer saves the digest every so many bytes or seconds.
-type checkpointer struct {
-	every  int64
-	period time.Duration
-	save   func(state []byte, off int64) error
-	log    *slog.Logger
-
-	off   int64 // where the last checkpoint was taken
-	at    time.Time
-	state []byte
-	saved bool
+// Write feeds p to every digest; it never fails.
+func (d digests) Write(p []byte) (int, error) {
+	for _, x := range d {
+		x.h.Write(p)
+	}
+	return len(p), nil
 }
 
-// maybe saves sum, which covers off bytes, when a checkpoint is due.
-func (c *checkpointer) maybe(sum hash.Hash, off int64) {
-	if off <= c.off || (off-c.off < c.every && time.Since(c.at) < c.period) {
-		return
+// mismatch compares every digest with the order and returns the first
+// that differs, or nil when the file is the one ordered.
+func (d digests) mismatch() *ChecksumError {
+	for _, x := range d {
+		if got := hex.EncodeToString(x.h.Sum(nil)); got != x.want {
+			return &ChecksumError{Algo: x.name, Want: x.want, Got: got}
+		}
 	}
-	state, err := marshalDigest(sum)
-	if err == nil {
-		err = c.save(state, off)
-	}
-	if err != nil {
-		c.log.Warn("Checkpoint not saved", slog.Int64("offset", off), errAttr(err))
-		return
-	}
-	c.off, c.at, c.state, c.saved = off, time.Now(), state, true
+	return nil
 }
 
-// marshalDigest captures an MD5 digest's running state.
-func marshalDigest(sum hash.Hash) ([]byte, error) {
-	m, ok := sum.(encoding.BinaryMarshaler)
-	if !ok {
-		return nil, errors.New("digest cannot be saved")
+// marshal captures the running state of every digest. A task with MD5
+// alone stores the bare MD5 state, as the first schema did; with more
+// digests each state is prefixed by its length.
+func (d digests) marshal() ([]byte, error) {
+	var out []byte
+	for _, x := range d {
+		m, ok := x.h.(encoding.BinaryMarshaler)
+		if !ok {
+			return nil, errors.New("digest cannot be saved")
+		}
+		state, err := m.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		if len(d) == 1 {
+			return state, nil
+		}
+		out = binary.AppendUvarint(out, uint64(len(state)))
+		out = append(out, state...)
 	}
-	return m.MarshalBinary()
+	return out, nil
 }
 
-// restoreDigest builds the digest of the partial's first n bytes. It
+// unmarshal restores states written by marshal into d. Each state names its
+// algorithm, so a checkpoint of other digests is refused, never mixed in.
+func (d digests) unmarshal(blob []byte) error {
+	for i, x := range d {
+		state := blob
+		if len(d) > 1 {
+			n, k := binary.Uvarint(blob)
+			if k <= 0 || uint64(len(blob)-k) < n {
+				return errors.New("digest checkpoint is truncated")
+			}
+			state, blob = blob[k:k+int(n)], blob[k+int(n):]
+		} else {
+			blob = nil
+		}
+		if err := x.h.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err != nil {
+			return fmt.Errorf("digest %d of the checkpoint: %w", i+1, err)
+		}
+	}
+	if len(blob) > 0 {
+		return errors.New("digest checkpoint holds more than this task's digests")
+	}
+	return nil
+}
+
+// restoreDigest builds the digests of the partial's first n bytes. It
 // starts from the saved checkpoint when that covers no more than the file
 // holds, and hashes from disk only what the checkpoint lacks.
 func (j *job) restoreDigest(n int64) error {
-	sum, from := md5.New(), int64(0)
+	sum, from := newDigests(j.t), int64(0)
 	if off := j.t.HashOffset; off > 0 && off <= n {
-		if err := sum.(encoding.BinaryUnmarshaler).UnmarshalBinary(j.t.HashState); err == nil {
+		if err := sum.unmarshal(j.t.HashState); err == nil {
 			from = off
 		} else {
-			sum = md5.New()
+			sum = newDigests(j.t)
 		}
 	}
 	if err := hashFile(j.ctx, sum, j.t.PartPath, from, n); err != nil {
@@ -106,12 +125,12 @@ func (j *job) restoreDigest(n int64) error {
 	}
 	j.sum, j.hashed = sum, n
 	j.m.log.Debug("Digest restored", taskAttr(j.t), slog.Int64("checkpoint", from),
-		slog.Int64("offset", n))
+		slog.Int64("offset", n), slog.Int64("rehashed", n-from))
 	return nil
 }
 
 // hashFile feeds bytes [from, to) of path to sum.
-func hashFile(ctx context.Context, sum hash.Hash, path string, from, to int64) error {
+func hashFile(ctx context.Context, sum io.Writer, path string, from, to int64) error {
 	if to <= from {
 		return nil
 	}
@@ -121,24 +140,25 @@ func hashFile(ctx context.Context, sum hash.Hash, path string, from, to int64) e
 	}
 	defer f.Close()
 	r := io.NewSectionReader(f, from, to-from)
-	n, err := io.Copy(sum, ctxReader{ctx, r})
+	n, err := io.CopyBuffer(sum, ctxReader{ctx, r}, make([]byte, 1<<20))
 	if err == nil && n != to-from {
 		err = io.ErrUnexpectedEOF
 	}
 	return err
 }
 
-// fileMD5 is the hex MD5 of a whole file.
-func fileMD5(ctx context.Context, path string) (string, error) {
-	sum := md5.New()
+// checkFile hashes a whole file with t's digests and returns the first
+// mismatch, nil when the file is the one ordered.
+func checkFile(ctx context.Context, path string, t store.Task) (*ChecksumError, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
+	sum := newDigests(t)
 	if err := hashFile(ctx, sum, path, 0, fi.Size()); err != nil {
-		return "", err
+		return nil, err
 	}
-	return hex.EncodeToString(sum.Sum(nil)), nil
+	return sum.mismatch(), nil
 }
 
 // ctxReader stops a long read when its context ends.

@@ -116,6 +116,9 @@ func TestDownload(t *testing.T) {
 			if !slices.Equal(reasons, tt.wantRestarts) {
 				t.Errorf("restarts %q, want %q", reasons, tt.wantRestarts)
 			}
+			if len(reasons) > 0 && !backToZero(h.obs.seen(), task.ID) {
+				t.Error("progress did not go back to 0 when the partial was thrown away")
+			}
 
 			if tt.wantState == store.TaskDone {
 				checkDone(t, row, content, werr)
@@ -204,16 +207,19 @@ func TestRetryAfter(t *testing.T) {
 	checkDone(t, h.row(task.ID), content, nil)
 }
 
-// TestRateLimit checks that a limited transfer still completes intact:
-// the limiter must never be asked for more than its burst.
+// TestRateLimit checks that limited transfers still complete intact: the
+// limiters must never be asked for more than their burst, even when the
+// chunk is larger than the cap.
 func TestRateLimit(t *testing.T) {
 	content := payload(40_000)
 	srv := newServer(t, content)
 	h := newHarness(t, func(o *Options) { o.RateLimit = 200_000 })
-	if h.m.limiter == nil || h.m.bufSize > h.m.limiter.Burst() {
-		t.Fatalf("limiter burst %v below buffer %d", h.m.limiter, h.m.bufSize)
+	if h.m.limiter == nil || h.m.limiter.Burst() != 20_000 {
+		t.Fatalf("global limiter %v, want a burst of a tenth of a second", h.m.limiter)
 	}
-	task := h.add(h.spec(srv, "slow.bin", content))
+	spec := h.spec(srv, "slow.bin", content)
+	spec.RateLimit = 100_000
+	task := h.add(spec)
 	h.start()
 	err := h.wait(task.ID)
 	checkDone(t, h.row(task.ID), content, err)

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"net/http"
 	"strconv"
-	"syscall"
 	"time"
 
 	"lading.dev/lading/store"
@@ -14,8 +13,8 @@ import (
 
 // Sentinel errors. The engine wraps them with context; test with errors.Is.
 var (
-	// ErrChecksumMismatch means the finished file's MD5 differs from the
-	// order's, so the file is not trusted under its final name.
+	// ErrChecksumMismatch means a digest of the finished file differs from
+	// the order's, so the file is not trusted under its final name.
 	ErrChecksumMismatch = errors.New("checksum mismatch")
 
 	// ErrForeignPartial means a ".part" file exists that no task created:
@@ -29,6 +28,11 @@ var (
 	// ErrRangeIgnored means the server answered a Range request with the
 	// whole file (200); appending that to the partial would corrupt it.
 	ErrRangeIgnored = errors.New("server ignored the range request")
+
+	// ErrChanged means the server answered a resume with the whole file
+	// because the validator sent in If-Range no longer matches: the file
+	// was replaced, so the partial is of no use.
+	ErrChanged = errors.New("file changed on the server")
 
 	// ErrBadContentRange means a 206 answer does not start where the partial
 	// ends, or announces another total size than expected.
@@ -78,14 +82,16 @@ func (e StatusError) Temporary() bool {
 		e.Code >= 500
 }
 
-// ChecksumError is a mismatch between the order's MD5 and the file's.
+// ChecksumError is a mismatch between one of the order's digests and the
+// file's.
 type ChecksumError struct {
+	Algo      string // "MD5", "SHA-256" or "SHA-512"
 	Want, Got string // lower-case hex
 }
 
 // Error gives both digests so a support bundle shows what arrived.
 func (e *ChecksumError) Error() string {
-	return fmt.Sprintf("checksum mismatch (expected MD5 %s, got %s)", e.Want, e.Got)
+	return fmt.Sprintf("checksum mismatch (expected %s %s, got %s)", e.Algo, e.Want, e.Got)
 }
 
 // Unwrap makes errors.Is(err, ErrChecksumMismatch) hold.
@@ -135,8 +141,9 @@ func describe(name string, err error) string {
 			"the file was not kept under its final name."
 	case errors.Is(err, ErrBadSpec):
 		return name + ": the download link or destination is not valid."
-	case errors.Is(err, syscall.ENOSPC):
-		return name + ": the disk is full; free some space and resume the download."
+	case isDiskFull(err):
+		return name + ": the disk is full; the download waits and goes on by itself " +
+			"once some space is freed."
 	case errors.As(err, &pe):
 		return fmt.Sprintf("%s: could not write %s; check the folder's permissions "+
 			"and free space, then resume the download.", name, pe.Path)

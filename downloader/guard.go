@@ -29,12 +29,19 @@ type rangeGuard struct {
 	// What the accepted answer said, for the task row.
 	answered           bool
 	etag, lastModified string
+	noRanges           bool  // "Accept-Ranges: none": a pause means starting over
+	length             int64 // the body's announced length, -1 when unknown
 }
 
 // Do implements grab.HTTPClient.
 func (g *rangeGuard) Do(req *http.Request) (*http.Response, error) {
 	if req.Method == http.MethodHead {
 		return g.head(req), nil
+	}
+	if g.offset == 0 && req.Header.Get("Range") == "bytes=0-" {
+		// grab asks so for an empty partial; the whole file is the same
+		// thing, and a plain GET is what every server understands.
+		req.Header.Del("Range")
 	}
 	if got, want := req.Header.Get("Range"), g.rangeHeader(); got != want {
 		return nil, fmt.Errorf("%w: asked for %q while the partial holds %d bytes",
@@ -52,8 +59,9 @@ func (g *rangeGuard) Do(req *http.Request) (*http.Response, error) {
 		discard(resp.Body)
 		return nil, err
 	}
-	g.answered = true
+	g.answered, g.length = true, resp.ContentLength
 	g.etag, g.lastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	g.noRanges = strings.EqualFold(strings.TrimSpace(resp.Header.Get("Accept-Ranges")), "none")
 	resp.Body = g.wrap(resp.Body)
 	return resp, nil
 }
@@ -88,6 +96,8 @@ func (g *rangeGuard) rangeHeader() string {
 func (g *rangeGuard) accept(resp *http.Response) error {
 	ranged := g.offset > 0
 	switch code := resp.StatusCode; {
+	case code == http.StatusOK && ranged && g.changed(resp.Header):
+		return fmt.Errorf("%w: If-Range %s no longer matches", ErrChanged, g.ifRange)
 	case code == http.StatusOK && ranged:
 		return fmt.Errorf("%w: asked from byte %d", ErrRangeIgnored, g.offset)
 	case code == http.StatusOK:
@@ -103,6 +113,16 @@ func (g *rangeGuard) accept(resp *http.Response) error {
 		Code:       resp.StatusCode,
 		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 	}
+}
+
+// changed reports whether a whole-file answer to a ranged request came
+// because If-Range no longer matched: the file on the server is another
+// one. A server that ignores ranges answers 200 with the same validator.
+func (g *rangeGuard) changed(h http.Header) bool {
+	if g.ifRange == "" {
+		return false
+	}
+	return g.ifRange != h.Get("ETag") && g.ifRange != h.Get("Last-Modified")
 }
 
 // checkRange accepts a 206 only when it continues the partial exactly.

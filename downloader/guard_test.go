@@ -18,21 +18,23 @@ func TestRangeGuard(t *testing.T) {
 		offset, size int64
 		status       int
 		contentRange string
+		etag         string
 		want         error // nil: accepted
 		wantCode     int   // for a StatusError
 	}{
-		{"whole file from zero", 0, 100, 200, "", nil, 0},
-		{"200 to a range request", 40, 100, 200, "", ErrRangeIgnored, 0},
-		{"206 at the partial's end", 40, 100, 206, "bytes 40-99/100", nil, 0},
-		{"206 with unknown total", 40, -1, 206, "bytes 40-99/*", nil, 0},
-		{"206 starting elsewhere", 40, 100, 206, "bytes 0-99/100", ErrBadContentRange, 0},
-		{"206 with another total", 40, 100, 206, "bytes 40-119/120", ErrBadContentRange, 0},
-		{"206 without Content-Range", 40, 100, 206, "", ErrBadContentRange, 0},
-		{"206 to a whole-file request", 0, 100, 206, "bytes 0-99/100", ErrBadContentRange, 0},
-		{"416 saying the partial is complete", 100, -1, 416, "bytes */100", errComplete, 0},
-		{"416 about another length", 100, -1, 416, "bytes */80", ErrNotResumable, 0},
-		{"404", 0, 100, 404, "", nil, 404},
-		{"503 on a resume", 40, 100, 503, "", nil, 503},
+		{"whole file from zero", 0, 100, 200, "", "", nil, 0},
+		{"200 to a range request", 40, 100, 200, "", `"v1"`, ErrRangeIgnored, 0},
+		{"200 with another validator", 40, 100, 200, "", `"v2"`, ErrChanged, 0},
+		{"206 at the partial's end", 40, 100, 206, "bytes 40-99/100", "", nil, 0},
+		{"206 with unknown total", 40, -1, 206, "bytes 40-99/*", "", nil, 0},
+		{"206 starting elsewhere", 40, 100, 206, "bytes 0-99/100", "", ErrBadContentRange, 0},
+		{"206 with another total", 40, 100, 206, "bytes 40-119/120", "", ErrBadContentRange, 0},
+		{"206 without Content-Range", 40, 100, 206, "", "", ErrBadContentRange, 0},
+		{"206 to a whole-file request", 0, 100, 206, "bytes 0-99/100", "", ErrBadContentRange, 0},
+		{"416 saying the partial is complete", 100, -1, 416, "bytes */100", "", errComplete, 0},
+		{"416 about another length", 100, -1, 416, "bytes */80", "", ErrNotResumable, 0},
+		{"404", 0, 100, 404, "", "", nil, 404},
+		{"503 on a resume", 40, 100, 503, "", "", nil, 503},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,6 +43,9 @@ func TestRangeGuard(t *testing.T) {
 				gotRange, gotIfRange = r.Header.Get("Range"), r.Header.Get("If-Range")
 				if tt.contentRange != "" {
 					w.Header().Set("Content-Range", tt.contentRange)
+				}
+				if tt.etag != "" {
+					w.Header().Set("ETag", tt.etag)
 				}
 				w.WriteHeader(tt.status)
 				io.WriteString(w, "body")

@@ -40,10 +40,19 @@ func md5hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
+// methods lists the method of every request.
+func (s *testServer) methods() []string {
+	var out []string
+	for _, r := range s.requests() {
+		out = append(out, r.Method)
+	}
+	return out
+}
+
 // seen is one request as the test server received it.
 type seen struct {
-	Method, Sig, Range, IfRange string
-	At                          time.Time
+	Method, Path, Sig, Range, IfRange string
+	At                                time.Time
 }
 
 // serverOpts are the behaviours the test server can show.
@@ -56,6 +65,13 @@ type serverOpts struct {
 	retryAfter             string
 	expiring               bool // each ?sig= value serves one request only
 	pace                   time.Duration
+	noValidator            bool   // no ETag: a resume cannot use If-Range
+	changeAt               int    // from this request on, serve changed instead
+	changed                []byte // the file after it changed on the server
+	refuseHead             bool   // HEAD answers 405
+	noLength               bool   // no Content-Length: the body is chunked
+	noRanges               bool   // "Accept-Ranges: none", and Range is ignored
+	closeDelimited         bool   // no length, no chunks: the body ends when the connection does
 }
 
 type serverOpt func(*serverOpts)
@@ -81,6 +97,23 @@ func expiring() serverOpt { return func(o *serverOpts) { o.expiring = true } }
 
 // paced sends the body in 4 KiB chunks with d between them.
 func paced(d time.Duration) serverOpt { return func(o *serverOpts) { o.pace = d } }
+
+func noValidator() serverOpt { return func(o *serverOpts) { o.noValidator = true } }
+
+// changeAt replaces the file with b from request n (counted from 0) on.
+func changeAt(n int, b []byte) serverOpt {
+	return func(o *serverOpts) { o.changeAt, o.changed = n, b }
+}
+
+func refuseHead() serverOpt { return func(o *serverOpts) { o.refuseHead = true } }
+
+func noLength() serverOpt { return func(o *serverOpts) { o.noLength = true } }
+
+func closeDelimited() serverOpt { return func(o *serverOpts) { o.closeDelimited = true } }
+
+func noRanges() serverOpt {
+	return func(o *serverOpts) { o.noRanges, o.ignoreRange = true, true }
+}
 
 // testServer serves one file at every path, with the chosen misbehaviour.
 type testServer struct {
@@ -114,6 +147,10 @@ func newServer(t *testing.T, content []byte, opts ...serverOpt) *testServer {
 func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
 	n := s.begin(r)
 	defer s.end()
+	if r.Method == http.MethodHead && s.o.refuseHead {
+		http.Error(w, "HEAD is not allowed here", http.StatusMethodNotAllowed)
+		return
+	}
 	if code := s.refusal(n, r); code != 0 {
 		if s.o.retryAfter != "" {
 			w.Header().Set("Retry-After", s.o.retryAfter)
@@ -121,7 +158,11 @@ func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "error page that must never reach the file", code)
 		return
 	}
-	body, status := s.answer(w.Header(), r)
+	body, status := s.answer(w.Header(), r, n)
+	if s.o.closeDelimited && r.Method == http.MethodGet {
+		s.writeRaw(w, status, body)
+		return
+	}
 	w.WriteHeader(status)
 	if r.Method == http.MethodGet {
 		s.write(w, r, body)
@@ -132,7 +173,8 @@ func (s *testServer) serve(w http.ResponseWriter, r *http.Request) {
 func (s *testServer) begin(r *http.Request) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.reqs = append(s.reqs, seen{Method: r.Method, Sig: r.URL.Query().Get("sig"),
+	s.reqs = append(s.reqs, seen{Method: r.Method, Path: r.URL.Path,
+		Sig:   r.URL.Query().Get("sig"),
 		Range: r.Header.Get("Range"), IfRange: r.Header.Get("If-Range"), At: time.Now()})
 	s.active++
 	s.maxActive = max(s.maxActive, s.active)
@@ -165,18 +207,32 @@ func (s *testServer) refusal(n int, r *http.Request) int {
 
 // answer sets the headers and picks the body, honouring Range and If-Range
 // the way a correct server does unless told otherwise.
-func (s *testServer) answer(h http.Header, r *http.Request) ([]byte, int) {
-	h.Set("ETag", s.etag)
+func (s *testServer) answer(h http.Header, r *http.Request, n int) ([]byte, int) {
+	content, etag := s.content, s.etag
+	if s.o.changed != nil && n >= s.o.changeAt {
+		content, etag = s.o.changed, `"`+md5hex(s.o.changed)[:12]+`"`
+	}
+	if !s.o.noValidator {
+		h.Set("ETag", etag)
+	}
 	h.Set("Accept-Ranges", "bytes")
-	size := len(s.content)
+	if s.o.noRanges {
+		h.Set("Accept-Ranges", "none")
+	}
+	length := func(n int) {
+		if !s.o.noLength {
+			h.Set("Content-Length", strconv.Itoa(n))
+		}
+	}
+	size := len(content)
 	start, ranged := parseRangeHeader(r.Header.Get("Range"))
-	if ir := r.Header.Get("If-Range"); ir != "" && ir != s.etag {
+	if ir := r.Header.Get("If-Range"); ir != "" && ir != etag {
 		ranged = false
 	}
 	switch {
 	case !ranged || s.o.ignoreRange:
-		h.Set("Content-Length", strconv.Itoa(size))
-		return s.content, http.StatusOK
+		length(size)
+		return content, http.StatusOK
 	case start >= size:
 		h.Set("Content-Range", fmt.Sprintf("bytes */%d", size))
 		return nil, http.StatusRequestedRangeNotSatisfiable
@@ -185,23 +241,51 @@ func (s *testServer) answer(h http.Header, r *http.Request) ([]byte, int) {
 		start--
 	}
 	h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, size-1, size))
-	h.Set("Content-Length", strconv.Itoa(size-start))
-	return s.content[start:], http.StatusPartialContent
+	length(size - start)
+	return content[start:], http.StatusPartialContent
 }
 
-// write sends body, cutting or stalling it when the options say so.
-func (s *testServer) write(w http.ResponseWriter, r *http.Request, body []byte) {
+// plan says how much of a body of n bytes the next answer sends, and
+// whether it then cuts the connection or goes silent.
+func (s *testServer) plan(n int) (limit int, cut, stall bool) {
 	s.mu.Lock()
 	k := s.served
 	s.served++
 	s.mu.Unlock()
-	limit, cut, stall := len(body), false, false
+	limit = n
 	if k < s.o.cutTimes {
 		limit, cut = min(limit, s.o.cutAfter), true
 	}
 	if k < s.o.stallTimes {
 		limit, stall = min(limit, s.o.stallAfter), true
 	}
+	return limit, cut, stall
+}
+
+// writeRaw answers the way an old server does: no length and no chunks,
+// so the end of the body is the end of the connection, and a cut looks
+// like a complete file.
+func (s *testServer) writeRaw(w http.ResponseWriter, status int, body []byte) {
+	limit, _, _ := s.plan(len(body))
+	conn, buf, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\n", status, http.StatusText(status))
+	for k, v := range w.Header() {
+		if k != "Content-Length" {
+			fmt.Fprintf(buf, "%s: %s\r\n", k, v[0])
+		}
+	}
+	fmt.Fprint(buf, "Connection: close\r\n\r\n")
+	buf.Write(body[:limit])
+	buf.Flush()
+}
+
+// write sends body, cutting or stalling it when the options say so.
+func (s *testServer) write(w http.ResponseWriter, r *http.Request, body []byte) {
+	limit, cut, stall := s.plan(len(body))
 
 	for off := 0; off < limit; off += 4096 {
 		w.Write(body[off:min(off+4096, limit)])

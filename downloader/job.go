@@ -2,18 +2,16 @@ package downloader
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"lading.dev/lading/store"
 )
@@ -26,17 +24,17 @@ type job struct {
 	ctx context.Context // canceled with a cause by Pause, Cancel, SetWorkers or Run
 	t   store.Task
 
-	url    string    // this run's URL, fixed or from the Resolver
-	offset int64     // bytes on disk when the attempt starts
-	sum    hash.Hash // MD5 of the first hashed bytes of the partial
-	hashed int64
-	err    error
+	url     string        // this run's URL, fixed or from the Resolver
+	offset  int64         // bytes on disk when the attempt starts
+	sum     digests       // the digests of the first hashed bytes of the partial
+	hashed  int64         // bytes sum covers
+	limiter *rate.Limiter // the task's own speed cap
+	err     error
 
 	fails     int   // attempts in a row that did not grow the file
 	high      int64 // furthest the file got in this run
 	refreshed bool  // a fresh URL was fetched after a 403 or 410
 	rechecked bool  // the file was fetched again after a checksum mismatch
-	resumable bool  // false once the server ignored a Range request
 	speed     speedometer
 }
 
@@ -86,12 +84,11 @@ func (j *job) prepare() step {
 
 	switch {
 	case n == 0:
-		// An empty partial gains nothing from a Range request.
-		if err := removePart(j.t.PartPath); err != nil {
+		if err := removeEmpty(j.t.PartPath); err != nil {
 			j.err = err
 			return j.fail
 		}
-		j.sum, j.hashed = md5.New(), 0
+		j.sum, j.hashed = newDigests(j.t), 0
 	case j.t.Size >= 0 && n > j.t.Size:
 		return j.restart("the partial file is longer than the file")
 	case j.sum == nil || j.hashed != n:
@@ -101,10 +98,24 @@ func (j *job) prepare() step {
 		}
 	}
 	j.offset = n
-	if n > 0 && n == j.t.Size {
+	switch {
+	case n > 0 && n == j.t.Size:
 		return j.verify
+	case n > 0 && !j.t.Resumable:
+		return j.restart("the server cannot resume downloads")
 	}
 	return j.transfer
+}
+
+// removeEmpty deletes an empty partial, which gains nothing from a Range
+// request. Only a plain file is deleted: whatever else stands at that
+// name was not written by Lading.
+func removeEmpty(path string) error {
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	return removePart(path)
 }
 
 // judge decides what follows a failed step.
@@ -117,11 +128,13 @@ func (j *job) judge() step {
 	switch {
 	case err == nil, errors.Is(err, errComplete):
 		return j.verify
-	case errors.Is(err, syscall.ENOSPC):
+	case isDiskFull(err):
 		return j.diskFull
 	case errors.Is(err, ErrRangeIgnored):
-		j.resumable = false
+		j.t.Resumable = false
 		return j.restartCounted("the server ignored the range request")
+	case errors.Is(err, ErrChanged):
+		return j.restartCounted("the file changed on the server")
 	case errors.Is(err, ErrBadContentRange), errors.Is(err, ErrNotResumable):
 		return j.restartCounted("the server answered another range")
 	case errors.Is(err, ErrSizeMismatch) && j.offset > 0:
@@ -212,11 +225,11 @@ func (j *job) restart(reason string) step {
 	return j.resolve
 }
 
-// verify compares the streamed digest with the order's MD5.
+// verify compares the streamed digests with the order's.
 func (j *job) verify() step {
-	j.t.State = store.TaskVerifying
-	j.save(nil)
 	n, err := fileSize(j.t.PartPath)
+	j.t.State, j.t.BytesDone = store.TaskVerifying, n
+	j.save(nil)
 	if err == nil && n != j.hashed {
 		// The digest does not cover the file exactly; read it all again.
 		j.t.HashState, j.t.HashOffset = nil, 0
@@ -227,11 +240,11 @@ func (j *job) verify() step {
 		return j.judge
 	}
 
-	got := hex.EncodeToString(j.sum.Sum(nil))
-	if got == j.t.MD5 {
+	mismatch := j.sum.mismatch()
+	if mismatch == nil {
 		return j.finish
 	}
-	j.err = &ChecksumError{Want: j.t.MD5, Got: got}
+	j.err = mismatch
 	if j.rechecked {
 		return j.fail
 	}
@@ -268,10 +281,10 @@ func (j *job) fail() step {
 	return nil
 }
 
-// diskFull parks the task until the user resumes it.
+// diskFull parks the task with its partial kept. The queue starts nothing
+// new meanwhile, and the Manager resumes the task once its folder has room
+// again (see liftDiskFull).
 func (j *job) diskFull() step {
-	// TODO: lift disk-full by itself when space returns; until then the
-	// user has to press Resume.
 	j.checkpoint()
 	j.t.State, j.t.LastError = store.TaskDiskFull, describe(j.t.Name, j.err)
 	j.save(nil)
@@ -314,19 +327,16 @@ func (j *job) checkpoint() {
 	if j.sum == nil || j.hashed != n {
 		return
 	}
-	if state, err := marshalDigest(j.sum); err == nil {
+	if state, err := j.sum.marshal(); err == nil {
 		j.t.HashState, j.t.HashOffset = state, n
 	}
 }
 
-// save writes the task row and publishes it. The write outlives the job's
-// context: a stopping task must still record where it stopped.
+// save writes the task row and publishes it.
 func (j *job) save(cause *TaskError) {
-	ctx := context.WithoutCancel(j.ctx)
-	if err := j.m.st.UpdateTask(ctx, &j.t); err != nil {
+	if err := j.m.record(&j.t, cause); err != nil {
 		j.m.log.Error("Task not saved", taskAttr(j.t), errAttr(err))
 	}
-	j.m.publish(j.t, j.resumable, cause)
 }
 
 // fileSize is the size of path, 0 when it does not exist.

@@ -28,8 +28,7 @@ type Manager struct {
 	st      *store.Store
 	opts    Options
 	log     *slog.Logger
-	limiter *rate.Limiter // nil when there is no rate limit
-	bufSize int           // grab's copy buffer, small enough for the limiter
+	limiter *rate.Limiter // nil when there is no global rate limit
 	wake    chan struct{} // asks Run to look at the queue again
 
 	mu      sync.Mutex
@@ -41,12 +40,12 @@ type Manager struct {
 
 // entry is the Manager's view of one task.
 type entry struct {
-	task      store.Task
-	done      int64 // live bytes while transferring
-	speed     float64
-	eta       time.Duration
-	resumable bool
-	err       *TaskError // why it failed, when it did in this process
+	task    store.Task
+	done    int64 // live bytes while transferring
+	speed   float64
+	eta     time.Duration
+	err     *TaskError    // why it failed, when it did in this process
+	limiter *rate.Limiter // the task's own cap, shared with its transfer
 
 	stop       context.CancelCauseFunc // set while a worker owns the task
 	seq        uint64
@@ -61,17 +60,13 @@ func New(st *store.Store, opts Options) *Manager {
 		st:      st,
 		opts:    opts,
 		log:     opts.Logger,
-		bufSize: 32 << 10,
 		wake:    make(chan struct{}, 1),
 		entries: map[int64]*entry{},
 		workers: opts.Workers,
 		changed: make(chan struct{}),
 	}
 	if opts.RateLimit > 0 {
-		// The limiter refuses waits larger than its burst, and grab waits
-		// for a whole buffer at a time: size both to a tenth of a second.
-		m.bufSize = int(min(max(opts.RateLimit/10, 512), 32<<10))
-		m.limiter = rate.NewLimiter(rate.Limit(opts.RateLimit), m.bufSize)
+		m.limiter = newLimiter(int64(opts.RateLimit))
 	}
 	return m
 }
@@ -115,6 +110,8 @@ func (m *Manager) Run(ctx context.Context) error {
 	defer m.opts.HTTPClient.CloseIdleConnections()
 
 	var wg sync.WaitGroup
+	space := time.NewTicker(m.opts.SpaceEvery)
+	defer space.Stop()
 	for {
 		m.dispatch(ctx, &wg)
 		select {
@@ -122,6 +119,8 @@ func (m *Manager) Run(ctx context.Context) error {
 			wg.Wait()
 			return nil
 		case <-m.wake:
+		case <-space.C:
+			m.liftDiskFull()
 		}
 	}
 }
@@ -133,7 +132,15 @@ func (m *Manager) SetWorkers(n int) {
 	m.mu.Lock()
 	m.workers = max(n, 1)
 	m.mu.Unlock()
+	m.log.Info("Worker cap changed", slog.Int("workers", max(n, 1)))
 	m.kick()
+}
+
+// Workers is how many transfers may run at once.
+func (m *Manager) Workers() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.workers
 }
 
 // kick asks Run to look at the queue again.
@@ -161,7 +168,7 @@ func (m *Manager) dispatch(ctx context.Context, wg *sync.WaitGroup) {
 		m.seq++
 		e.stop, e.seq = stop, m.seq
 		wg.Add(1)
-		go m.work(tctx, wg, e.task, e.resumable)
+		go m.work(tctx, wg, e.task, e.limiter)
 	}
 }
 
@@ -194,8 +201,12 @@ func (m *Manager) preemptLocked() {
 }
 
 // nextLocked picks the queued task to start next: highest priority, then
-// oldest.
+// oldest. While a task waits for disk space nothing new starts: it would
+// only fill the same disk.
 func (m *Manager) nextLocked() *entry {
+	if m.diskFullLocked() {
+		return nil
+	}
 	var best *entry
 	for _, e := range m.entries {
 		if e.stop != nil || e.task.State != store.TaskQueued {
@@ -217,9 +228,9 @@ func before(a, b store.Task) bool {
 }
 
 // work runs one task until it stops, then hands its slot back.
-func (m *Manager) work(ctx context.Context, wg *sync.WaitGroup, t store.Task, resumable bool) {
+func (m *Manager) work(ctx context.Context, wg *sync.WaitGroup, t store.Task, lim *rate.Limiter) {
 	defer wg.Done()
-	j := &job{m: m, ctx: ctx, t: t, resumable: resumable}
+	j := &job{m: m, ctx: ctx, t: t, limiter: lim}
 	j.run()
 	m.release(t.ID)
 }
@@ -256,8 +267,10 @@ func finished(state string) bool {
 func (m *Manager) trackLocked(t store.Task) *entry {
 	e := m.entries[t.ID]
 	if e == nil {
-		e = &entry{resumable: true}
+		e = &entry{limiter: newLimiter(t.RateLimit)}
 		m.entries[t.ID] = e
+	} else if e.task.RateLimit != t.RateLimit {
+		setLimit(e.limiter, t.RateLimit)
 	}
 	e.task, e.done = t, t.BytesDone
 	if t.State != store.TaskFailed {
@@ -266,17 +279,24 @@ func (m *Manager) trackLocked(t store.Task) *entry {
 	return e
 }
 
-// publish records a worker's new row for its task and tells the observer.
-// cause is set when the task failed.
-func (m *Manager) publish(t store.Task, resumable bool, cause *TaskError) {
+// record writes a worker's row for its task and tells the observer. cause
+// is set when the task failed. The task's speed cap and priority belong to
+// the Manager, which may change them while the worker runs, so the row
+// takes them from the entry, under the same lock as Move and SetRateLimit.
+func (m *Manager) record(t *store.Task, cause *TaskError) error {
 	m.mu.Lock()
 	e := m.entries[t.ID]
-	e.task, e.done, e.speed, e.eta = t, t.BytesDone, 0, 0
-	e.resumable, e.err = resumable, cause
+	t.RateLimit, t.Priority = e.task.RateLimit, e.task.Priority
+	// The write outlives the job's context: a stopping task must still
+	// record where it stopped.
+	err := m.st.UpdateTask(context.Background(), t)
+	e.task, e.done, e.speed, e.eta = *t, t.BytesDone, 0, 0
+	e.err = cause
 	p := e.progressLocked()
 	m.changedLocked()
 	m.mu.Unlock()
 	m.emit(p)
+	return err
 }
 
 // report updates a transfer's live numbers and tells the observer.
@@ -309,8 +329,8 @@ func (e *entry) progressLocked() Progress {
 	p := Progress{
 		ID: t.ID, Name: t.Name, OrderNumber: t.OrderNumber, LineID: t.LineID,
 		DestPath: t.DestPath, State: t.State, Done: e.done, Total: t.Size,
-		Speed: e.speed, ETA: e.eta, Err: t.LastError, Resumable: e.resumable,
-		Attempts: t.Attempts,
+		Speed: e.speed, ETA: e.eta, Err: t.LastError, Resumable: t.Resumable,
+		Attempts: t.Attempts, RateLimit: t.RateLimit, Priority: t.Priority,
 	}
 	if p.Total >= 0 {
 		p.Done = min(max(p.Done, 0), p.Total)

@@ -14,10 +14,13 @@ type Spec struct {
 	Name        string // shown to the user; defaults to DestPath's base name
 	DestPath    string // the final file, written only after verification
 	MD5         string // the order's digest, hex
+	SHA256      string // the order's SHA-256, hex; optional
+	SHA512      string // the order's SHA-512, hex; optional
 	Size        int64  // bytes, -1 when unknown
 	URL         string // a fixed URL, or "" to ask the Resolver
 	OrderNumber string
 	LineID      string
+	RateLimit   int64 // bytes a second for this file alone; 0 means no cap of its own
 }
 
 // Resolver hands out download URLs for portal lines, whose signed URLs
@@ -70,8 +73,17 @@ type Options struct {
 	CheckpointEvery time.Duration
 
 	// RateLimit caps all transfers together, in bytes per second. 0 means
-	// no cap.
+	// no cap. A task may also have a cap of its own (Spec.RateLimit,
+	// Manager.SetRateLimit); both apply.
 	RateLimit float64
+
+	// SpaceProbe tells how much room a folder has left, so disk-full tasks
+	// resume by themselves once space returns. Default: the file system's
+	// own count.
+	SpaceProbe SpaceProbe
+
+	// SpaceEvery is how often disk-full tasks look for space. Default 5s.
+	SpaceEvery time.Duration
 }
 
 // withDefaults fills the zero fields.
@@ -105,6 +117,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CheckpointEvery <= 0 {
 		o.CheckpointEvery = 2 * time.Second
+	}
+	if o.SpaceProbe == nil {
+		o.SpaceProbe = diskSpace{}
+	}
+	if o.SpaceEvery <= 0 {
+		o.SpaceEvery = 5 * time.Second
 	}
 	return o
 }

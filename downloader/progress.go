@@ -38,8 +38,10 @@ type Progress struct {
 	Speed       float64       // bytes per second, smoothed
 	ETA         time.Duration // 0 when unknown
 	Err         string        // a sentence, empty when all is well
-	Resumable   bool          // false once the server ignored a Range request
+	Resumable   bool          // false once the server showed it cannot continue a partial
 	Attempts    int
+	RateLimit   int64 // the task's own cap in bytes a second; 0 means none
+	Priority    int   // higher runs first; see Manager.Move
 }
 
 // Fraction is how much of the file is done, from 0 to 1. A finished task

@@ -148,7 +148,11 @@ func TestWorkers(t *testing.T) {
 		h := newHarness(t, func(o *Options) { o.Workers = 3 })
 		ids := addMany(h, srv, content, 3)
 		h.start()
-		eventually(t, "three transfers", func() bool { return srv.peak() == 3 })
+		eventually(t, "three transfers with bytes on disk", func() bool {
+			return srv.peak() == 3 && !slices.ContainsFunc(ids, func(id int64) bool {
+				return h.progress(id).Done == 0
+			})
+		})
 		h.m.SetWorkers(1)
 		eventually(t, "one transfer", func() bool { return running(h) == 1 })
 		if err := h.wait(ids...); err != nil {

@@ -123,7 +123,7 @@ func leaveCrash(t *testing.T, h *harness, task store.Task, part []byte, checkpoi
 	task.State, task.BytesDone = store.TaskRunning, int64(min(checkpoint, len(part)))
 	if checkpoint > 0 {
 		sum := md5.New()
-		sum.Write(append(part, make([]byte, checkpoint)...)[:checkpoint])
+		sum.Write(append(slices.Clip(part), make([]byte, checkpoint)...)[:checkpoint])
 		state, _ := sum.(encoding.BinaryMarshaler).MarshalBinary()
 		task.HashState, task.HashOffset = state, int64(checkpoint)
 	}

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/cavaliergopher/grab/v3"
+	"golang.org/x/time/rate"
 
 	"lading.dev/lading/store"
 )
@@ -57,35 +58,58 @@ func (j *job) attempt() error {
 	ctx, cancel := context.WithCancelCause(j.ctx)
 	defer cancel(nil)
 
-	body := j.newBody()
+	lims := j.limiters()
+	body := j.newBody(chunkFor(lims))
 	guard := &rangeGuard{
 		client: j.m.opts.HTTPClient, offset: j.offset, size: j.t.Size,
 		ifRange: validator(j.t), wrap: body.attach,
 	}
-	req, err := j.request(ctx)
+	req, err := j.request(ctx, body, lims)
 	if err != nil {
 		return err
 	}
 
-	stop := watchStall(ctx, cancel, &body.last, j.m.opts.StallTimeout)
+	stop := watchStall(ctx, cancel, body, j.m.opts.StallTimeout)
 	resp := (&grab.Client{HTTPClient: guard, UserAgent: userAgent}).Do(req)
+	if guard.noRanges && j.t.Resumable {
+		// Say so at once: a pause during this transfer means starting over.
+		j.t.Resumable = false
+		j.save(nil)
+	}
 	j.follow(resp, body)
 	err = resp.Err()
+	body.finish()
 	stop()
 	j.absorb(body, guard)
 
 	switch {
 	case err != nil && errors.Is(context.Cause(ctx), ErrStalled) && j.ctx.Err() == nil:
 		return fmt.Errorf("%w: nothing for %s", ErrStalled, j.m.opts.StallTimeout)
+	case errors.Is(err, grab.ErrBadLength) && guard.length < 0 && j.hashed < j.t.Size:
+		// The server gave no length and the connection ended early: a
+		// dropped connection, to be resumed, not a different file.
+		return fmt.Errorf("%w: the body ended after %d of %d bytes", io.ErrUnexpectedEOF,
+			j.hashed, j.t.Size)
 	case errors.Is(err, grab.ErrBadLength):
 		return fmt.Errorf("%w: %w", ErrSizeMismatch, err)
 	}
 	return err
 }
 
+// limiters are the speed caps this task's transfer obeys: its own, then
+// the global one.
+func (j *job) limiters() []*rate.Limiter {
+	lims := []*rate.Limiter{j.limiter}
+	if j.m.limiter != nil {
+		lims = append(lims, j.m.limiter)
+	}
+	return lims
+}
+
 // request builds grab's request: append to the partial, never create
-// directories (grab panics on a file in their place), share the limiter.
-func (j *job) request(ctx context.Context) (*grab.Request, error) {
+// directories (grab panics on a file in their place), obey the speed caps.
+func (j *job) request(ctx context.Context, body *hashingBody,
+	lims []*rate.Limiter) (*grab.Request, error) {
 	req, err := grab.NewRequest(j.t.PartPath, j.url)
 	if err != nil {
 		// The error quotes the URL, which may carry a signature.
@@ -93,29 +117,27 @@ func (j *job) request(ctx context.Context) (*grab.Request, error) {
 	}
 	req = req.WithContext(ctx)
 	req.NoCreateDirectories = true
-	req.BufferSize = j.m.bufSize
+	req.IgnoreRemoteTime = true // the partial's time is of no use to anyone
+	req.BufferSize = body.size
 	if j.t.Size > 0 {
 		req.Size = j.t.Size // grab reads 0 as unknown
 	}
-	if j.m.limiter != nil {
-		req.RateLimiter = j.m.limiter
-	}
+	req.RateLimiter = &throttle{lims: lims, body: body}
 	return req, nil
 }
 
-// newBody prepares the reader that continues the job's digest.
-func (j *job) newBody() *hashingBody {
+// newBody prepares the reader that continues the job's digests, reading
+// the network in chunks of size bytes.
+func (j *job) newBody(size int) *hashingBody {
 	id, ctx, st := j.t.ID, context.WithoutCancel(j.ctx), j.m.st
-	b := &hashingBody{sum: j.sum, n: j.hashed, cp: checkpointer{
+	cp := &checkpointer{
 		every: j.m.opts.CheckpointBytes, period: j.m.opts.CheckpointEvery,
-		off: j.hashed, at: time.Now(), log: j.m.log,
+		base: j.hashed, path: j.t.PartPath, log: j.m.log,
 		save: func(state []byte, off int64) error {
 			return st.SaveProgress(ctx, id, off, state, off)
 		},
-	}}
-	b.seen.Store(j.hashed)
-	b.last.Store(time.Now().UnixNano())
-	return b
+	}
+	return newHashingBody(j.sum, j.hashed, size, cp)
 }
 
 // follow reports progress until grab is done.
@@ -133,8 +155,8 @@ func (j *job) follow(resp *grab.Response, b *hashingBody) {
 	}
 }
 
-// absorb takes back what the attempt learned: the digest, the last
-// checkpoint and the server's validator.
+// absorb takes back what the attempt learned: the digests, the last
+// checkpoint, the server's validator and whether it can resume at all.
 func (j *job) absorb(b *hashingBody, g *rangeGuard) {
 	j.sum, j.hashed = b.sum, b.n
 	if b.cp.saved {
@@ -142,6 +164,9 @@ func (j *job) absorb(b *hashingBody, g *rangeGuard) {
 	}
 	if g.answered {
 		j.t.ETag, j.t.LastModified = g.etag, g.lastModified
+	}
+	if g.noRanges {
+		j.t.Resumable = false
 	}
 }
 
@@ -154,10 +179,10 @@ func validator(t store.Task) string {
 	return t.LastModified
 }
 
-// watchStall cancels ctx with ErrStalled once last, a time in Unix
-// nanoseconds, is older than limit. The returned func stops the watch and
-// waits for it.
-func watchStall(ctx context.Context, cancel context.CancelCauseFunc, last *atomic.Int64,
+// watchStall cancels ctx with ErrStalled once the body's last network read
+// is older than limit. Time the body spends held by Lading's own speed cap
+// does not count. The returned func stops the watch and waits for it.
+func watchStall(ctx context.Context, cancel context.CancelCauseFunc, b *hashingBody,
 	limit time.Duration) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -173,7 +198,7 @@ func watchStall(ctx context.Context, cancel context.CancelCauseFunc, last *atomi
 			case <-ctx.Done():
 				return
 			case now := <-tick.C:
-				if now.Sub(time.Unix(0, last.Load())) >= limit {
+				if !b.held.Load() && now.Sub(time.Unix(0, b.last.Load())) >= limit {
 					cancel(ErrStalled)
 					return
 				}

@@ -22,7 +22,7 @@ func TestDemoAccount(t *testing.T) {
 	if testing.Short() {
 		t.Skip("hashes the 256 MiB file")
 	}
-	orders := newPortal(t, Config{MaxFileSize: math.MaxInt64}).Orders()
+	orders := newPortal(t, Config{MaxFileSize: math.MaxInt64}).AccountOrders(demoAccount.ID)
 	checks := []struct {
 		name  string
 		check func(t *testing.T, orders []api.Order)
@@ -320,7 +320,8 @@ func TestOrderCount(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			orders := newPortal(t, Config{Orders: tt.orders, MaxFileSize: 64 << 10}).Orders()
+			orders := newPortal(t, Config{Orders: tt.orders, MaxFileSize: 64 << 10}).
+				AccountOrders(demoAccount.ID)
 			if len(orders) != tt.want || orders[0].Number != "SO-10001" {
 				t.Fatalf("%d orders from %s, want %d from SO-10001", len(orders),
 					orders[0].Number, tt.want)
@@ -337,7 +338,7 @@ func TestOrderCount(t *testing.T) {
 }
 
 func TestGeneratedOrders(t *testing.T) {
-	orders := newPortal(t, Config{Orders: 400}).Orders()[12:]
+	orders := newPortal(t, Config{Orders: 400}).AccountOrders(demoAccount.ID)[12:]
 	var shapes struct{ archived, held, lineHeld, deferred, advisory, late int }
 	for _, o := range orders {
 		if len(o.Lines) < 1 || len(o.Lines) > 8 {
@@ -359,7 +360,7 @@ func TestGeneratedOrders(t *testing.T) {
 	}
 
 	// A generated order does not depend on how many follow it.
-	fewer := newPortal(t, Config{Orders: 100}).Orders()
+	fewer := newPortal(t, Config{Orders: 100}).AccountOrders(demoAccount.ID)
 	if string(mustJSON(t, fewer[99])) != string(mustJSON(t, orders[87])) {
 		t.Error("SO-10100 changed with the number of orders")
 	}

@@ -22,6 +22,8 @@ const archiveAge = 15 // months
 // documents drawn. Dates are in days relative to the portal's today.
 type orderSpec struct {
 	number    string
+	account   api.Account // zero means the demo account
+	billTo    string      // empty means the demo account's
 	po        string
 	shipTo    string
 	age       int  // days before today that the order was created
@@ -55,11 +57,14 @@ type docSpec struct {
 	paks   int
 }
 
-// account is everything the portal serves, built once by New.
+// account is everything the portal serves, built once by New. Its orders
+// change later only under Server.stateMu.
 type account struct {
 	orders []api.Order
 	index  map[string]int
 	docs   map[docKey]*pdfDoc
+	// paks finds the order a product authorization key belongs to.
+	paks map[string]string
 }
 
 // docKey names a document within the account.
@@ -89,6 +94,7 @@ func buildAccount(cfg Config) (*account, error) {
 		orders: make([]api.Order, 0, len(specs)),
 		index:  make(map[string]int, len(specs)),
 		docs:   make(map[docKey]*pdfDoc),
+		paks:   make(map[string]string),
 	}}
 	for _, sp := range specs {
 		b.addOrder(sp)
@@ -102,21 +108,29 @@ func buildAccount(cfg Config) (*account, error) {
 	})
 	for i, o := range b.acct.orders {
 		b.acct.index[o.Number] = i
+		for _, d := range o.Documents {
+			for _, pak := range d.PAKs {
+				b.acct.paks[pak] = o.Number
+			}
+		}
 	}
 	return b.acct, nil
 }
 
-// accountSpecs lists the orders of the account: the demo ones, cut to
-// cfg.Orders or followed by generated ones up to it.
+// accountSpecs lists every order the portal holds: the demo account's,
+// which are the demo ones cut to cfg.Orders or followed by generated ones up
+// to it, then the few orders of the second account and of the foreign one.
 func accountSpecs(cfg Config) []orderSpec {
 	specs := demoSpecs()
 	switch {
 	case cfg.Orders == 0:
-		return specs
 	case cfg.Orders <= len(specs):
-		return specs[:cfg.Orders]
+		specs = specs[:cfg.Orders]
+	default:
+		specs = append(specs, generateSpecs(cfg.Seed, len(specs), cfg.Orders-len(specs),
+			cfg.LinesPerOrder)...)
 	}
-	return append(specs, generateSpecs(cfg.Seed, len(specs), cfg.Orders-len(specs))...)
+	return append(specs, otherSpecs(cfg.Seed)...)
 }
 
 // compareNumbers orders order numbers numerically when they share a prefix:
@@ -129,11 +143,16 @@ func compareNumbers(a, b string) int {
 func (b *builder) addOrder(sp orderSpec) {
 	now := b.cfg.Now
 	created := now.AddDate(0, 0, -sp.age).Add(9*time.Hour + 30*time.Minute)
+	acct, billTo := sp.account, sp.billTo
+	if acct.ID == "" {
+		acct, billTo = demoAccount, demoBillTo
+	}
 	o := api.Order{
 		Number:    sp.number,
 		PONumber:  sp.po,
-		AccountID: demoAccount.ID,
-		BillTo:    demoBillTo,
+		AccountID: acct.ID,
+		Access:    api.AccessAccount,
+		BillTo:    billTo,
 		ShipTo:    sp.shipTo,
 		Created:   created,
 		Available: created.Add(2 * time.Hour),
@@ -153,7 +172,7 @@ func (b *builder) addOrder(sp orderSpec) {
 		b.addLine(&o, &o.Lines[i], ls)
 	}
 	for i, ds := range sp.docs {
-		b.addDocument(&o, &o.Documents[i], i+1, ds, sp.stamped)
+		b.addDocument(&o, &o.Documents[i], i+1, ds, sp.stamped, acct)
 	}
 	b.acct.orders = append(b.acct.orders, o)
 }
@@ -174,6 +193,7 @@ func (b *builder) addLine(o *api.Order, l *api.Line, ls lineSpec) {
 		return
 	}
 
+	l.Download = &api.DownloadState{Next: api.NextFree}
 	l.Size = ls.size
 	if b.cfg.MaxFileSize > 0 {
 		l.Size = min(l.Size, b.cfg.MaxFileSize)
@@ -187,7 +207,8 @@ func (b *builder) addLine(o *api.Order, l *api.Line, ls lineSpec) {
 }
 
 // addDocument fills one document and queues drawing its PDF.
-func (b *builder) addDocument(o *api.Order, d *api.Document, n int, ds docSpec, stamped bool) {
+func (b *builder) addDocument(o *api.Order, d *api.Document, n int, ds docSpec, stamped bool,
+	acct api.Account) {
 	*d = api.Document{
 		ID:       fmt.Sprintf("DOC-%d", n),
 		LineID:   ds.lineID,
@@ -200,7 +221,7 @@ func (b *builder) addDocument(o *api.Order, d *api.Document, n int, ds docSpec, 
 		d.PAKs[i] = makePAK(b.cfg.Seed, o.Number, d.ID, i)
 	}
 
-	page := b.page(o, d)
+	page := b.page(o, d, acct)
 	doc := &pdfDoc{}
 	b.acct.docs[docKey{order: o.Number, id: d.ID}] = doc
 	b.jobs = append(b.jobs, job{weight: 1, run: func() error {
@@ -216,13 +237,13 @@ func (b *builder) addDocument(o *api.Order, d *api.Document, n int, ds docSpec, 
 
 // page collects what a document's PDF shows. The line it names must already
 // be filled.
-func (b *builder) page(o *api.Order, d *api.Document) pdfPage {
+func (b *builder) page(o *api.Order, d *api.Document, acct api.Account) pdfPage {
 	p := pdfPage{
 		kind:    d.Kind,
 		title:   d.Title,
 		order:   o.Number,
 		po:      o.PONumber,
-		account: demoAccount,
+		account: acct,
 		paks:    d.PAKs,
 		issued:  o.Created,
 	}

@@ -1,6 +1,10 @@
 package portal
 
-import "lading.dev/lading/api"
+import (
+	"math/rand/v2"
+
+	"lading.dev/lading/api"
+)
 
 // The signed-in user and the account that owns every order.
 const (
@@ -8,8 +12,26 @@ const (
 	demoBillTo = "Acme Networks, Accounts Payable, 400 Harbor Way, Portland, OR 97209, USA"
 )
 
-// demoAccount is the only account the portal serves.
-var demoAccount = api.Account{ID: "ACME-1001", Name: "Acme Networks"}
+// The demo user belongs to two company accounts; a third account's order is
+// visible only through an order-based access link.
+var (
+	demoAccount    = api.Account{ID: "ACME-1001", Name: "Acme Networks"}
+	europeAccount  = api.Account{ID: "ACME-2002", Name: "Acme Networks Europe"}
+	foreignAccount = api.Account{ID: "GLOBEX-3003", Name: "Globex Systems"}
+)
+
+// userAccounts are the accounts the demo user belongs to.
+var userAccounts = []api.Account{demoAccount, europeAccount}
+
+// Bill-to addresses of the other accounts.
+const (
+	europeBillTo  = "Acme Networks B.V., Finance, 55 Kanaalweg, 3011 AB Rotterdam, Netherlands"
+	foreignBillTo = "Globex Systems Inc., Purchasing, 8 Quarry Lane, Austin, TX 78701, USA"
+)
+
+// ForeignOrder is the order of another account that the demo user reaches
+// only through an order-based access link; see Server.AccessLink.
+const ForeignOrder = "SO-9000001"
 
 // Ship-to addresses of the demo orders.
 const (
@@ -145,7 +167,8 @@ func demoLineHold() orderSpec {
 }
 
 // demoNotices: an advisory that names its replacement line, the replacement
-// itself, and a deferred line.
+// itself, a deferred line and a line on new product hold, so one order shows
+// every way a line can be marked.
 func demoNotices() orderSpec {
 	old := software("10", "LF-900-SW", "LF-900 firewall system image 7.0.0",
 		"img-firewall-7.0.0.bin", 6*mib)
@@ -157,6 +180,10 @@ func demoNotices() orderSpec {
 	withdrawn.notices = []api.Notice{{Kind: api.NoticeDeferral,
 		Text: "Version 17.1.0 was withdrawn because it fails to boot on early " +
 			"hardware. A fixed image will be added to this order."}}
+	trial := software("50", "LF-900-SW-EFT", "LF-900 firewall system image 7.1.0, "+
+		"early field trial", "img-firewall-7.1.0-eft.bin", 2*mib)
+	trial.holds = []api.Hold{{Type: "new product", Reason: "Release 7.1.0 ships once " +
+		"the product team signs off the field trial; the line opens by itself then."}}
 	return orderSpec{
 		number: "SO-10005", po: "PO-47950", shipTo: shipDCEast, age: 30, revision: 3,
 		lines: []lineSpec{
@@ -165,6 +192,7 @@ func demoNotices() orderSpec {
 				"img-firewall-7.0.2.bin", 6*mib+512*kib),
 			withdrawn,
 			license("40", "LF-900-VPN-LIC", "LF-900 remote access VPN license", 3),
+			trial,
 		},
 		docs: []docSpec{
 			{kind: api.DocClaimCertificate, lineID: "40", paks: 3},
@@ -303,6 +331,40 @@ func demoRecent() orderSpec {
 		docs: []docSpec{
 			{kind: api.DocClaimCertificate, lineID: "20", paks: 1},
 			{kind: api.DocRightToUse, lineID: "20"},
+			{kind: api.DocEULA},
+		},
+	}
+}
+
+// otherSpecs returns the orders outside the demo account: three of the
+// second account the demo user belongs to, generated like the scaled ones,
+// and one of a foreign account. Their numbers sit far above the generated
+// ones so that no account size makes them collide.
+func otherSpecs(seed int64) []orderSpec {
+	specs := make([]orderSpec, 0, 4)
+	for i := range 3 {
+		rng := rand.New(rand.NewPCG(uint64(seed), uint64(8_000_000+i)))
+		sp := generateOrder(rng, 7_990_001+i, 0)
+		sp.account, sp.billTo, sp.shipTo = europeAccount, europeBillTo, shipEurope
+		sp.age = 5 + 40*i
+		specs = append(specs, sp)
+	}
+	return append(specs, foreignOrder())
+}
+
+// foreignOrder is Globex's order that an access link opens to the demo user.
+func foreignOrder() orderSpec {
+	return orderSpec{
+		number: ForeignOrder, account: foreignAccount, billTo: foreignBillTo,
+		po: "GX-7741", shipTo: "Globex Systems Inc., Lab 2, 8 Quarry Lane, Austin, TX 78701, USA",
+		age: 6,
+		lines: []lineSpec{
+			software("10", "LS-2200-SW", "LS-2200 access switch system image 9.1.0",
+				"img-switch-9.1.0.bin", 512*kib),
+			license("20", "LS-2200-ADV-LIC", "LS-2200 advanced routing license", 2),
+		},
+		docs: []docSpec{
+			{kind: api.DocClaimCertificate, lineID: "20", paks: 1},
 			{kind: api.DocEULA},
 		},
 	}

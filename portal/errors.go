@@ -27,6 +27,18 @@ var (
 	ErrBadSignature = errors.New("portal: bad link signature")
 	// ErrExpired means a file link is past its expiry time.
 	ErrExpired = errors.New("portal: link expired")
+	// ErrArchived means the order is archived and must be restored first.
+	ErrArchived = errors.New("portal: order archived")
+	// ErrNotYet means the order does not ship before its requested date.
+	ErrNotYet = errors.New("portal: not yet available")
+	// ErrReasonRequired means another download of a line needs a reason.
+	ErrReasonRequired = errors.New("portal: download reason required")
+	// ErrReviewPending means a download request waits for its review.
+	ErrReviewPending = errors.New("portal: download under review")
+	// ErrAccessInvalid means an access link is unknown or expired.
+	ErrAccessInvalid = errors.New("portal: access link not valid")
+	// ErrSinceExpired means a sync cursor belongs to another build.
+	ErrSinceExpired = errors.New("portal: sync cursor expired")
 )
 
 // refusal is an answer the portal gives instead of what was asked: an HTTP

@@ -71,7 +71,7 @@ func readAll(t testing.TB, r io.Reader) []byte {
 }
 
 func TestFileRanges(t *testing.T) {
-	s := newPortal(t, Config{})
+	s := newPortal(t, Config{UnlimitedDownloads: true})
 	c := newClient(t, serve(t, s), s)
 	l := findLine(t, findOrder(t, s.Orders(), "SO-10002"), "20")
 	full := readAll(t, s.FileBytes("SO-10002", "20"))
@@ -138,7 +138,7 @@ func checkFileHeaders(t *testing.T, resp *http.Response, etag string, status int
 }
 
 func TestIgnoreRange(t *testing.T) {
-	s := newPortal(t, Config{IgnoreRange: true})
+	s := newPortal(t, Config{IgnoreRange: true, UnlimitedDownloads: true})
 	c := newClient(t, serve(t, s), s)
 	full := readAll(t, s.FileBytes("SO-10001", "20"))
 	headers := [][]string{

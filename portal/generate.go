@@ -37,19 +37,29 @@ const (
 
 // generateSpecs returns count generated orders numbered after the first
 // skip ones. Each order draws from its own random source seeded by the seed
-// and its position, so an order does not change when count does.
-func generateSpecs(seed int64, skip, count int) []orderSpec {
+// and its position, so an order does not change when count does. lines is
+// the average number of lines per order; 0 keeps the usual 1 to 8.
+func generateSpecs(seed int64, skip, count, lines int) []orderSpec {
 	specs := make([]orderSpec, count)
 	for i := range specs {
 		n := skip + i + 1
 		rng := rand.New(rand.NewPCG(uint64(seed), uint64(n)))
-		specs[i] = generateOrder(rng, n)
+		specs[i] = generateOrder(rng, n, lines)
 	}
 	return specs
 }
 
+// lineCount draws how many lines a generated order has: 1 to 8 by default,
+// else 1 to 2*avg-1, which averages avg.
+func lineCount(rng *rand.Rand, avg int) int {
+	if avg <= 0 {
+		return 1 + rng.IntN(8)
+	}
+	return 1 + rng.IntN(2*avg-1)
+}
+
 // generateOrder returns generated order number n.
-func generateOrder(rng *rand.Rand, n int) orderSpec {
+func generateOrder(rng *rand.Rand, n, lines int) orderSpec {
 	sp := orderSpec{
 		number:   fmt.Sprintf("SO-%d", 10000+n),
 		po:       fmt.Sprintf("PO-%d", 50000+rng.IntN(50000)),
@@ -66,7 +76,7 @@ func generateOrder(rng *rand.Rand, n int) orderSpec {
 			Reason: "Export screening is in progress. Downloads open once it is released."}}
 	}
 
-	for i := range 1 + rng.IntN(8) {
+	for i := range lineCount(rng, lines) {
 		sp.lines = append(sp.lines, generateLine(rng, fmt.Sprint((i+1)*10)))
 	}
 	sp.docs = generateDocs(rng, sp.lines)

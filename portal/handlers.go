@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -34,8 +32,15 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET "+api.PathOrder, s.jsonRoute(s.onOrder))
 	mux.Handle("POST "+api.PathDownload, s.jsonRoute(s.onDownload))
 	mux.Handle("GET "+api.PathDocument, s.jsonRoute(s.onDocument))
+	mux.Handle("POST "+api.PathRestore, s.jsonRoute(s.onRestore))
+	mux.Handle("POST "+api.PathAcceptances, s.jsonRoute(s.onAccept))
+	mux.Handle("GET "+api.PathAcceptances, s.jsonRoute(s.onAcceptances))
+	mux.Handle("POST "+api.PathShare, s.jsonRoute(s.onShare))
+	mux.Handle("GET "+api.PathNotifications, s.jsonRoute(s.onNotifications))
+	mux.Handle("POST "+api.PathAccess, s.jsonRoute(s.onAccess))
 	mux.Handle(api.Version+"/", s.jsonRoute(s.onUnknown))
 	mux.Handle("GET "+filePattern, s.fileRoute(s.onFile))
+	s.routePages(mux)
 	mux.HandleFunc("/", s.onUnknown)
 	return mux
 }
@@ -44,12 +49,16 @@ func (s *Server) routes() http.Handler {
 func (s *Server) jsonRoute(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &recorder{ResponseWriter: w}
-		if s.authorized(r) {
-			h(rec, r)
-		} else {
+		switch {
+		case !s.authorized(r):
 			s.sendRefusal(rec, refuse(ErrUnauthorized, http.StatusUnauthorized,
 				api.CodeUnauthorized, "Sign in first: send the header "+
 					"\"Authorization: Bearer <token>\" with the portal's token."))
+		case !s.cfg.TokenExpires.IsZero() && !s.now().Before(s.cfg.TokenExpires):
+			s.sendRefusal(rec, refuse(ErrUnauthorized, http.StatusUnauthorized,
+				api.CodeSessionExpired, "Your portal session expired. Sign in again."))
+		default:
+			h(rec, r)
 		}
 		s.log.Debug("API request", slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.Int("status", rec.code()),
@@ -63,74 +72,17 @@ func (s *Server) authorized(r *http.Request) bool {
 	return ok && subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.Token)) == 1
 }
 
-// onMe answers who is signed in.
+// onMe answers who is signed in and which accounts they belong to.
 func (s *Server) onMe(w http.ResponseWriter, r *http.Request) {
-	s.sendCached(w, r, api.Me{User: demoUser, Accounts: []api.Account{demoAccount}})
-}
-
-// onOrders answers one page of the order list.
-func (s *Server) onOrders(w http.ResponseWriter, r *http.Request) {
-	start, limit, err := s.pageBounds(r.URL.Query())
-	if err != nil {
-		s.sendRefusal(w, err)
-		return
-	}
-
-	orders := s.acct.orders
-	end := min(start+limit, len(orders))
-	page := api.OrderPage{Orders: orders[start:end]}
-	if end < len(orders) {
-		page.NextCursor = makeCursor(orders[end-1].Number)
-	}
-	s.sendCached(w, r, page)
-}
-
-// pageBounds reads the cursor and limit of an order list request and returns
-// the index of the first order and the page length.
-func (s *Server) pageBounds(q url.Values) (start, limit int, err error) {
-	limit = defaultLimit
-	if v := q.Get("limit"); v != "" {
-		limit, err = strconv.Atoi(v)
-		if err != nil || limit < 1 {
-			return 0, 0, refuse(ErrBadRequest, http.StatusBadRequest, api.CodeBadRequest,
-				"The limit must be a whole number from 1 to %d.", maxLimit)
-		}
-	}
-	limit = min(limit, maxLimit)
-
-	if c := q.Get("cursor"); c != "" {
-		i, ok := s.cursorIndex(c)
-		if !ok {
-			return 0, 0, refuse(ErrBadRequest, http.StatusBadRequest, api.CodeBadRequest,
-				"The cursor is not one this portal gave out. Start again from the first page.")
-		}
-		start = i + 1
-	}
-	return start, limit, nil
-}
-
-// makeCursor returns the cursor of the page that follows the given order.
-func makeCursor(lastOrder string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("after:" + lastOrder))
-}
-
-// cursorIndex returns the index of the order a cursor points after.
-func (s *Server) cursorIndex(cursor string) (int, bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return 0, false
-	}
-	number, ok := strings.CutPrefix(string(raw), "after:")
-	if !ok {
-		return 0, false
-	}
-	i, ok := s.acct.index[number]
-	return i, ok
+	s.sendCached(w, r, api.Me{User: demoUser, Accounts: userAccounts})
 }
 
 // onOrder answers one order.
 func (s *Server) onOrder(w http.ResponseWriter, r *http.Request) {
-	o, err := s.acct.order(r.PathValue("order"))
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	s.tickLocked()
+	o, err := s.visibleOrder(r.PathValue("order"))
 	if err != nil {
 		s.sendRefusal(w, err)
 		return
@@ -138,18 +90,34 @@ func (s *Server) onOrder(w http.ResponseWriter, r *http.Request) {
 	s.sendCached(w, r, o)
 }
 
-// onDownload answers a signed link for one line's file.
+// onDownload answers a signed link for one line's file, or the review the
+// request went to (202).
 func (s *Server) onDownload(w http.ResponseWriter, r *http.Request) {
-	t, err := s.ticket(r, r.PathValue("order"), r.PathValue("line"))
-	if err != nil {
+	var req api.TicketRequest
+	if err := readJSON(r, &req, true); err != nil {
 		s.sendRefusal(w, err)
 		return
 	}
-	s.sendJSON(w, http.StatusOK, t)
+	t, review, err := s.ticket(r, r.PathValue("order"), r.PathValue("line"), req)
+	switch {
+	case err != nil:
+		s.sendRefusal(w, err)
+	case review != nil:
+		s.sendJSON(w, http.StatusAccepted, review)
+	default:
+		s.sendJSON(w, http.StatusOK, t)
+	}
 }
 
 // onDocument answers a document's PDF, with range support like a file.
 func (s *Server) onDocument(w http.ResponseWriter, r *http.Request) {
+	s.stateMu.Lock()
+	_, err := s.visibleOrder(r.PathValue("order"))
+	s.stateMu.Unlock()
+	if err != nil {
+		s.sendRefusal(w, err)
+		return
+	}
 	o, d, doc, err := s.acct.document(r.PathValue("order"), r.PathValue("document"))
 	if err != nil {
 		s.sendRefusal(w, err)
@@ -250,7 +218,8 @@ func (s *Server) sendRefusal(w http.ResponseWriter, err error) {
 // account is built before the first request.
 func (s *Server) sendFailure(w http.ResponseWriter, err error) {
 	s.log.Error("Request failed", slog.Any("error", err))
-	body := []byte(`{"code":"internal","message":"The portal failed to answer. Try again."}`)
+	body := []byte(`{"code":"` + api.CodeInternal +
+		`","message":"The portal failed to answer. Try again."}`)
 	s.sendBody(w, http.StatusInternalServerError, body)
 }
 

@@ -38,6 +38,12 @@ func newPortal(t testing.TB, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = quietLogger()
 	}
+	if cfg.Clock == nil {
+		// The wall clock runs from ten in the morning of the test's today,
+		// so dates and link expiry tell the same time.
+		begin := time.Now()
+		cfg.Clock = func() time.Time { return testNow.Add(10*time.Hour + time.Since(begin)) }
+	}
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)

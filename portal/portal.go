@@ -25,6 +25,8 @@ const (
 	DefaultToken  = "demo-token"
 	DefaultSeed   = 1
 	DefaultURLTTL = 5 * time.Minute
+
+	DefaultAccessTTL = 30 * 24 * time.Hour
 )
 
 // Config tells New what account to build and how to serve it. The zero value
@@ -39,16 +41,36 @@ type Config struct {
 	// Seed drives everything generated: orders, file bytes, keys, link
 	// signatures. Zero means 1.
 	Seed int64
-	// Orders is the number of orders. Zero means the twelve hand-shaped
-	// demo orders; a smaller number keeps the first ones of them, a larger
-	// one adds generated orders after them.
+	// Orders is the number of orders of the demo account. Zero means the
+	// twelve hand-shaped demo orders; a smaller number keeps the first ones
+	// of them, a larger one adds generated orders after them. The second
+	// account's three orders and the foreign order come on top.
 	Orders int
+	// LinesPerOrder is the average number of lines of a generated order;
+	// zero keeps the usual 1 to 8 (4.5 on average).
+	LinesPerOrder int
 	// Now is the portal's today; only its date counts and every order date
 	// is relative to it. Zero means the current UTC date. Link expiry always
 	// uses the wall clock.
 	Now time.Time
 	// URLTTL is how long a signed file link stays valid; default 5 minutes.
 	URLTTL time.Duration
+	// AccessTTL is how long an order-based access link stays valid; default
+	// 30 days.
+	AccessTTL time.Duration
+	// TokenExpires, when set, is the moment the token stops working: every
+	// JSON request after it is refused with session_expired.
+	TokenExpires time.Time
+	// Clock is the portal's wall clock, used for link expiry, reviews and
+	// everything the portal records; default time.Now. Tests move it.
+	Clock func() time.Time
+	// StateFile, when set, is where the portal keeps what changes while it
+	// runs (restores, download counts, reviews, access grants, acceptances,
+	// notifications), so a restarted demo portal remembers them.
+	StateFile string
+	// UnlimitedDownloads turns the download policy off: every download is
+	// free. Benchmarks that fetch one file many times use it.
+	UnlimitedDownloads bool
 	// MaxFileSize, when positive, caps every file size, so tests can skip
 	// the 256 MiB image.
 	MaxFileSize int64
@@ -61,9 +83,10 @@ type Config struct {
 
 // withDefaults fills zero fields and rejects values that make no sense.
 func (c Config) withDefaults() (Config, error) {
-	if c.Orders < 0 || c.MaxFileSize < 0 || c.URLTTL < 0 {
-		return c, fmt.Errorf("%w: orders, file size cap and link lifetime must not be negative",
-			ErrConfig)
+	if c.Orders < 0 || c.MaxFileSize < 0 || c.URLTTL < 0 || c.LinesPerOrder < 0 ||
+		c.AccessTTL < 0 {
+		return c, fmt.Errorf("%w: orders, lines, file size cap and link lifetimes must "+
+			"not be negative", ErrConfig)
 	}
 	if c.Addr == "" {
 		c.Addr = DefaultAddr
@@ -81,23 +104,36 @@ func (c Config) withDefaults() (Config, error) {
 	if c.URLTTL == 0 {
 		c.URLTTL = DefaultURLTTL
 	}
+	if c.AccessTTL == 0 {
+		c.AccessTTL = DefaultAccessTTL
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
 	return c, nil
 }
 
-// Server is one demo portal. Its account never changes after New, so all of
-// its methods are safe for concurrent use.
+// Server is one demo portal. Its methods are safe for concurrent use: the
+// account's orders and everything recorded about them change only under
+// stateMu.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	secret  []byte
 	acct    *account
 	handler http.Handler
+	// fp fingerprints what the account was built from; a sync cursor from
+	// another build is refused.
+	fp string
 
-	// now is the wall clock used for link expiry; tests replace it.
+	// now is the wall clock; tests in this package replace it.
 	now func() time.Time
+
+	stateMu sync.Mutex
+	st      *state
 
 	mu   sync.Mutex
 	srv  *http.Server
@@ -123,7 +159,12 @@ func New(cfg Config) (*Server, error) {
 		log:    cfg.Logger,
 		secret: signingKey(cfg.Seed),
 		acct:   acct,
-		now:    time.Now,
+		fp:     fingerprint(cfg),
+		now:    cfg.Clock,
+		st:     newState(),
+	}
+	if err := s.loadState(); err != nil {
+		return nil, err
 	}
 	s.handler = s.routes()
 	return s, nil
@@ -207,11 +248,32 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// Orders returns a deep copy of the account's orders, sorted by number.
+// Orders returns a deep copy of the orders the demo user sees now, in the
+// order the feed lists them: those of their accounts and those opened to
+// them by an access link.
 func (s *Server) Orders() []api.Order {
-	out := make([]api.Order, len(s.acct.orders))
-	for i, o := range s.acct.orders {
-		out[i] = cloneOrder(o)
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	s.tickLocked()
+	var out []api.Order
+	for i := range s.acct.orders {
+		if o := &s.acct.orders[i]; s.visibleLocked(o) {
+			out = append(out, cloneOrder(*o))
+		}
+	}
+	return out
+}
+
+// AccountOrders returns a deep copy of one account's orders, whether the
+// user sees them or not.
+func (s *Server) AccountOrders(accountID string) []api.Order {
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	var out []api.Order
+	for _, o := range s.acct.orders {
+		if o.AccountID == accountID {
+			out = append(out, cloneOrder(o))
+		}
 	}
 	return out
 }
@@ -220,7 +282,9 @@ func (s *Server) Orders() []api.Order {
 // bytes the file links serve. It returns nil when the order has no such
 // software line.
 func (s *Server) FileBytes(order, line string) io.ReadSeeker {
+	s.stateMu.Lock()
 	o, l, err := s.acct.line(order, line)
+	s.stateMu.Unlock()
 	if err != nil || l.FileType != api.FileSoftware {
 		return nil
 	}
@@ -241,8 +305,17 @@ func cloneOrder(o api.Order) api.Order {
 	}
 	o.Lines = slices.Clone(o.Lines)
 	for i := range o.Lines {
-		o.Lines[i].Holds = slices.Clone(o.Lines[i].Holds)
-		o.Lines[i].Notices = slices.Clone(o.Lines[i].Notices)
+		l := &o.Lines[i]
+		l.Holds = slices.Clone(l.Holds)
+		l.Notices = slices.Clone(l.Notices)
+		if l.Download != nil {
+			d := *l.Download
+			if d.ReviewDue != nil {
+				due := *d.ReviewDue
+				d.ReviewDue = &due
+			}
+			l.Download = &d
+		}
 	}
 	o.Documents = slices.Clone(o.Documents)
 	for i := range o.Documents {

@@ -78,8 +78,9 @@ func TestMe(t *testing.T) {
 	c := newClient(t, serve(t, s), s)
 	var me api.Me
 	c.getJSON(api.PathMe, &me)
-	want := api.Me{User: "demo@lading.test", Accounts: []api.Account{{ID: "ACME-1001",
-		Name: "Acme Networks"}}}
+	want := api.Me{User: "demo@lading.test", Accounts: []api.Account{
+		{ID: "ACME-1001", Name: "Acme Networks"},
+		{ID: "ACME-2002", Name: "Acme Networks Europe"}}}
 	if !slicesEqualJSON(t, me, want) {
 		t.Errorf("me = %+v, want %+v", me, want)
 	}
@@ -276,8 +277,12 @@ func TestDownloadRefusals(t *testing.T) {
 			ErrBadRequest},
 		{"documentation line", "SO-10008", "20", http.StatusBadRequest, api.CodeBadRequest,
 			"documentation", ErrBadRequest},
-		{"archived order", "SO-10006", "10", http.StatusConflict, api.CodeBadRequest, "archived",
-			ErrBadRequest},
+		{"archived order", "SO-10006", "10", http.StatusConflict, api.CodeArchived, "archived",
+			ErrArchived},
+		{"before the requested date", "SO-10007", "10", http.StatusForbidden,
+			api.CodeNotYetAvailable, "requested date", ErrNotYet},
+		{"order of another account", ForeignOrder, "10", http.StatusNotFound, api.CodeNotFound,
+			"access link", ErrNotFound},
 		{"unknown line", "SO-10001", "99", http.StatusNotFound, api.CodeNotFound, "99",
 			ErrNotFound},
 		{"unknown order", "SO-99999", "10", http.StatusNotFound, api.CodeNotFound, "SO-99999",
@@ -286,7 +291,8 @@ func TestDownloadRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodPost, downloadPath(tt.order, tt.line), nil)
-			if _, err := s.ticket(req, tt.order, tt.line); !errors.Is(err, tt.err) {
+			_, _, err := s.ticket(req, tt.order, tt.line, api.TicketRequest{})
+			if !errors.Is(err, tt.err) {
 				t.Errorf("ticket error %v, want %v", err, tt.err)
 			}
 			resp, body := c.do(http.MethodPost, downloadPath(tt.order, tt.line))
@@ -313,7 +319,6 @@ func TestTicket(t *testing.T) {
 		{"SO-10001", "20"},
 		{"SO-10004", "10"}, // free sibling of a held line
 		{"SO-10005", "10"}, // an advisory does not block
-		{"SO-10007", "10"}, // no early shipment, but available
 	}
 	for _, tt := range tests {
 		t.Run(tt.order+"/"+tt.line, func(t *testing.T) {

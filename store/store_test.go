@@ -24,14 +24,17 @@ func openTemp(t *testing.T) *Store {
 func sampleOrder() api.Order {
 	day := time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC)
 	return api.Order{
-		Number: "SO-1", PONumber: "PO-9", AccountID: "A1", BillTo: "Bill", ShipTo: "Ship",
+		Number: "SO-1", PONumber: "PO-9", AccountID: "A1", Access: api.AccessAccount,
+		BillTo: "Bill", ShipTo: "Ship",
 		Created: day, Available: day.Add(24 * time.Hour), EarlyShip: true, Revision: 3,
 		Holds: []api.Hold{{Type: "export", Reason: "awaiting export review"}},
 		Lines: []api.Line{
 			{ID: "1", ProductID: "P-1", Description: "Image", FileType: api.FileSoftware,
 				FileName: "a.bin", Size: 8, MD5: "00112233445566778899aabbccddeeff", Quantity: 1,
 				Holds:   []api.Hold{{Type: "compliance", Reason: "check"}},
-				Notices: []api.Notice{{Kind: api.NoticeAdvisory, Text: "use 2", Replacement: "2"}}},
+				Notices: []api.Notice{{Kind: api.NoticeAdvisory, Text: "use 2", Replacement: "2"}},
+				Download: &api.DownloadState{Count: 2, Next: api.NextPending, ReviewDays: 1,
+					ReviewDue: &day}},
 			{ID: "2", ProductID: "P-2", FileType: api.FileLicense, FileName: "l.pdf", Quantity: 2},
 		},
 		Documents: []api.Document{{ID: "D1", LineID: "2", Kind: api.DocClaimCertificate,

@@ -41,8 +41,12 @@ type Task struct {
 	BytesDone    int64
 	ETag         string
 	LastModified string
-	HashState    []byte // a marshalled MD5 digest covering HashOffset bytes
+	SHA256       string // the order's SHA-256, hex; empty when not given
+	SHA512       string // the order's SHA-512, hex; empty when not given
+	HashState    []byte // the marshalled digests, covering HashOffset bytes
 	HashOffset   int64
+	Resumable    bool  // false once the server showed it cannot resume
+	RateLimit    int64 // bytes a second for this task alone; 0 means none
 	Attempts     int
 	LastError    string
 	Priority     int
@@ -53,7 +57,8 @@ type Task struct {
 
 const taskColumns = `id, order_number, line_id, url, name, dest_path, part_path, size,
 	md5, state, bytes_done, etag, last_modified, hash_state, hash_offset, attempts,
-	last_error, priority, created_at, updated_at, COALESCE(finished_at, '')`
+	last_error, priority, created_at, updated_at, COALESCE(finished_at, ''),
+	sha256, sha512, resumable, rate_limit`
 
 // CreateTask inserts t and sets its ID and times. A task for the same
 // destination already present is an error wrapping ErrExists.
@@ -64,10 +69,11 @@ func (s *Store) CreateTask(ctx context.Context, t *Task) error {
 		t.State = TaskQueued
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO download_tasks(order_number, line_id,
-		url, name, dest_path, part_path, size, md5, state, priority, created_at, updated_at)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?,?)`, t.OrderNumber, t.LineID, t.URL, t.Name,
+		url, name, dest_path, part_path, size, md5, state, priority, created_at, updated_at,
+		sha256, sha512, resumable, rate_limit)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, t.OrderNumber, t.LineID, t.URL, t.Name,
 		t.DestPath, t.PartPath, t.Size, t.MD5, t.State, t.Priority, timeText(now),
-		timeText(now))
+		timeText(now), t.SHA256, t.SHA512, t.Resumable, t.RateLimit)
 	if err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("task for %s: %w", t.DestPath, ErrExists)
@@ -91,9 +97,10 @@ func (s *Store) UpdateTask(ctx context.Context, t *Task) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE download_tasks SET url = ?, size = ?, md5 = ?,
 		state = ?, bytes_done = ?, etag = ?, last_modified = ?, hash_state = ?,
 		hash_offset = ?, attempts = ?, last_error = ?, priority = ?, updated_at = ?,
-		finished_at = ? WHERE id = ?`, t.URL, t.Size, t.MD5, t.State, t.BytesDone, t.ETag,
+		finished_at = ?, sha256 = ?, sha512 = ?, resumable = ?, rate_limit = ?
+		WHERE id = ?`, t.URL, t.Size, t.MD5, t.State, t.BytesDone, t.ETag,
 		t.LastModified, t.HashState, t.HashOffset, t.Attempts, t.LastError, t.Priority,
-		timeText(t.Updated), finished, t.ID)
+		timeText(t.Updated), finished, t.SHA256, t.SHA512, t.Resumable, t.RateLimit, t.ID)
 	if err != nil {
 		return err
 	}
@@ -164,7 +171,7 @@ func scanTask(r scanner) (Task, error) {
 	err := r.Scan(&t.ID, &t.OrderNumber, &t.LineID, &t.URL, &t.Name, &t.DestPath,
 		&t.PartPath, &t.Size, &t.MD5, &t.State, &t.BytesDone, &t.ETag, &t.LastModified,
 		&t.HashState, &t.HashOffset, &t.Attempts, &t.LastError, &t.Priority, &created,
-		&updated, &finished)
+		&updated, &finished, &t.SHA256, &t.SHA512, &t.Resumable, &t.RateLimit)
 	t.Created, t.Updated, t.Finished = parseTime(created), parseTime(updated), parseTime(finished)
 	return t, err
 }

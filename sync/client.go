@@ -1,25 +1,35 @@
 // Package sync talks to the portal: it reads the user's accounts and orders,
-// asks for download URLs and fetches license documents, and it copies the
-// orders into the store. Callers import it as ordersync, since its name
+// asks for download URLs, restores archived orders, records license
+// acceptances, shares orders and fetches license documents, and it copies
+// the orders into the store. Callers import it as ordersync, since its name
 // matches the standard library's.
 package sync
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 
 	"lading.dev/lading/api"
 	"lading.dev/lading/store"
 )
 
-// ErrSignIn means the portal refused the token: the user must sign in again.
+// ErrSignIn means the portal refused the token, or the session behind it
+// ended: the user must sign in again.
 var ErrSignIn = errors.New("the portal refused the sign-in")
+
+// SignInSentence is the one message every refused sign-in becomes.
+const SignInSentence = "The portal did not accept your sign-in: it is missing, wrong " +
+	"or expired. Sign in again with lading login (or set LADING_TOKEN) and retry."
 
 // APIError is an error answer from the portal, carrying its machine code and
 // its sentence for a person.
@@ -42,6 +52,13 @@ func (e *APIError) Is(target error) bool {
 	return target == ErrSignIn && e.Status == http.StatusUnauthorized
 }
 
+// HasCode reports whether err is an answer of the portal with the given
+// code.
+func HasCode(err error, code string) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Code == code
+}
+
 // Client is a portal client bound to one base URL and bearer token.
 type Client struct {
 	base  *url.URL
@@ -62,47 +79,149 @@ func NewClient(baseURL, token string, httpClient *http.Client) (*Client, error) 
 	return &Client{base: u, token: token, http: httpClient}, nil
 }
 
+// HTTPClient returns an HTTP client that trusts the system's certificate
+// authorities plus those in the PEM file caFile, when one is given. It
+// never turns certificate checks off.
+func HTTPClient(caFile string) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the CA file %s: %w", caFile, err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("the CA file %s holds no PEM certificate", caFile)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr}, nil
+}
+
 // BaseURL returns the portal's base URL.
 func (c *Client) BaseURL() string { return c.base.String() }
 
 // Me returns the signed-in user and their accounts.
 func (c *Client) Me(ctx context.Context) (api.Me, error) {
 	var me api.Me
-	_, err := c.getJSON(ctx, api.PathMe, nil, "", &me)
+	err := c.call(ctx, http.MethodGet, api.PathMe, nil, nil, &me)
 	return me, err
 }
 
-// OrderPage returns one page of the order list, starting at cursor.
+// OrderPage returns one page of the whole order feed, starting at cursor.
 func (c *Client) OrderPage(ctx context.Context, cursor string, limit int) (api.OrderPage, error) {
-	q := url.Values{}
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
-	if limit > 0 {
-		q.Set("limit", fmt.Sprint(limit))
-	}
-	var page api.OrderPage
-	_, err := c.getJSON(ctx, api.PathOrders, q, "", &page)
+	page, _, err := c.Feed(ctx, FeedRequest{Cursor: cursor, Limit: limit})
 	return page, err
+}
+
+// FeedRequest asks for one page of the order feed.
+type FeedRequest struct {
+	Since  string // the sync cursor of the last sync; "" for the whole feed
+	Cursor string // the next_cursor of the previous page
+	Limit  int
+	ETag   string // the feed's tag from the last sync, for the first page
+}
+
+// ErrNotModified is what Feed returns when the feed still has the tag the
+// request sent: nothing changed.
+var ErrNotModified = errors.New("the feed has not changed")
+
+// Feed fetches one page of the order feed and returns it with the feed's
+// tag. It returns ErrNotModified when the portal answered 304.
+func (c *Client) Feed(ctx context.Context, r FeedRequest) (api.OrderPage, string, error) {
+	var page api.OrderPage
+	etag, err := c.feed(ctx, r, &page)
+	return page, etag, err
+}
+
+// RawPage is a page of the order feed whose orders stay the JSON objects
+// the portal sent, for the store to take apart.
+type RawPage struct {
+	Orders     []json.RawMessage `json:"orders"`
+	NextCursor string            `json:"next_cursor,omitempty"`
+	SyncCursor string            `json:"sync_cursor"`
+}
+
+// FeedRaw is Feed without decoding the orders.
+func (c *Client) FeedRaw(ctx context.Context, r FeedRequest) (RawPage, string, error) {
+	var page RawPage
+	etag, err := c.feed(ctx, r, &page)
+	return page, etag, err
+}
+
+// feed sends one feed request and decodes the page into v.
+func (c *Client) feed(ctx context.Context, r FeedRequest, v any) (string, error) {
+	q := url.Values{}
+	for k, val := range map[string]string{"since": r.Since, "cursor": r.Cursor} {
+		if val != "" {
+			q.Set(k, val)
+		}
+	}
+	if r.Limit > 0 {
+		q.Set("limit", fmt.Sprint(r.Limit))
+	}
+	resp, err := c.send(ctx, http.MethodGet, api.PathOrders, q, nil, r.ETag)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	etag := resp.Header.Get("ETag")
+	if resp.StatusCode == http.StatusNotModified {
+		return etag, ErrNotModified
+	}
+	return etag, decode(resp, v)
 }
 
 // Order returns one order.
 func (c *Client) Order(ctx context.Context, number string) (api.Order, error) {
 	var o api.Order
-	_, err := c.getJSON(ctx, fill(api.PathOrder, "{order}", number), nil, "", &o)
+	err := c.call(ctx, http.MethodGet, fill(api.PathOrder, "{order}", number), nil, nil, &o)
 	return o, err
 }
 
 // DownloadTicket asks the portal for a signed URL for one line's file.
 func (c *Client) DownloadTicket(ctx context.Context, order, line string) (api.DownloadTicket, error) {
+	t, review, err := c.Ticket(ctx, order, line, "")
+	if err == nil && review != nil {
+		err = reviewError(review)
+	}
+	return t, err
+}
+
+// Ticket asks for a download of one line, giving a reason when the line's
+// next download needs one. The portal answers a ticket, or a review when the
+// request went to review.
+func (c *Client) Ticket(ctx context.Context, order, line, reason string) (api.DownloadTicket, *api.Review, error) {
 	var t api.DownloadTicket
 	p := fill(api.PathDownload, "{order}", order, "{line}", line)
-	resp, err := c.do(ctx, http.MethodPost, p, nil, "")
+	var body any
+	if reason != "" {
+		body = api.TicketRequest{Reason: reason}
+	}
+	resp, err := c.send(ctx, http.MethodPost, p, nil, body, "")
 	if err != nil {
-		return t, err
+		return t, nil, err
 	}
 	defer resp.Body.Close()
-	return t, decode(resp, &t)
+	if resp.StatusCode == http.StatusAccepted {
+		var r api.Review
+		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+			return t, nil, fmt.Errorf("the portal sent an answer Lading cannot read: %w", err)
+		}
+		return t, &r, nil
+	}
+	return t, nil, decode(resp, &t)
+}
+
+// reviewError turns a review answer into the error of a caller that wanted
+// a ticket.
+func reviewError(r *api.Review) error {
+	return &APIError{Status: http.StatusAccepted, Code: api.CodeReviewPending,
+		Message: fmt.Sprintf("The download of line %s of order %s went to review; the "+
+			"answer comes by %s.", r.Line, r.Order, r.Due.Format("Monday 2 January 2006"))}
 }
 
 // ResolveURL returns a fresh download URL for a task's order line. It lets
@@ -116,10 +235,69 @@ func (c *Client) ResolveURL(ctx context.Context, t store.Task) (string, error) {
 	return ticket.URL, nil
 }
 
+// Restore brings an archived order back and returns it as it is now.
+func (c *Client) Restore(ctx context.Context, order string) (api.Order, error) {
+	var o api.Order
+	err := c.call(ctx, http.MethodPost, fill(api.PathRestore, "{order}", order), nil, nil, &o)
+	return o, err
+}
+
+// Accept sends a license acceptance and returns the portal's record.
+func (c *Client) Accept(ctx context.Context, order string, a api.LicenseAcceptance) (api.LicenseAcceptance, error) {
+	var out api.LicenseAcceptance
+	err := c.call(ctx, http.MethodPost, fill(api.PathAcceptances, "{order}", order), nil, a, &out)
+	return out, err
+}
+
+// Access asks for order-based access with an access link's token.
+func (c *Client) Access(ctx context.Context, token string) (api.AccessGrant, error) {
+	var g api.AccessGrant
+	err := c.call(ctx, http.MethodPost, api.PathAccess, nil, api.AccessRequest{Token: token}, &g)
+	return g, err
+}
+
+// Share sends order-based access notifications and returns those sent.
+func (c *Client) Share(ctx context.Context, order string, r api.ShareRequest) ([]api.Notification, error) {
+	var out api.NotificationList
+	err := c.call(ctx, http.MethodPost, fill(api.PathShare, "{order}", order), nil, r, &out)
+	return out.Notifications, err
+}
+
+// Notifications returns the notifications the user sent, newest first; a
+// non-empty order keeps that order's.
+func (c *Client) Notifications(ctx context.Context, order string) ([]api.Notification, error) {
+	q := url.Values{}
+	if order != "" {
+		q.Set("order", order)
+	}
+	var out api.NotificationList
+	err := c.call(ctx, http.MethodGet, api.PathNotifications, q, nil, &out)
+	return out.Notifications, err
+}
+
+// RegisterURL is the portal's page that registers the given keys.
+func (c *Client) RegisterURL(paks ...string) string {
+	u := *c.base
+	u.Path += api.PathRegister
+	q := url.Values{}
+	for _, p := range paks {
+		q.Add("pak", p)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// SmartLicensesURL is the portal's page of the user's licenses.
+func (c *Client) SmartLicensesURL() string {
+	u := *c.base
+	u.Path += api.PathSmartLicenses
+	return u.String()
+}
+
 // Document opens the body of one license document. The caller closes it.
 func (c *Client) Document(ctx context.Context, order, doc string) (io.ReadCloser, error) {
 	p := fill(api.PathDocument, "{order}", order, "{document}", doc)
-	resp, err := c.do(ctx, http.MethodGet, p, nil, "")
+	resp, err := c.send(ctx, http.MethodGet, p, nil, nil, "")
 	if err != nil {
 		return nil, err
 	}
@@ -130,39 +308,72 @@ func (c *Client) Document(ctx context.Context, order, doc string) (io.ReadCloser
 	return resp.Body, nil
 }
 
-// getJSON fetches path and decodes it into v. It returns the answer's ETag.
-func (c *Client) getJSON(ctx context.Context, path string, q url.Values, etag string, v any) (string, error) {
-	resp, err := c.do(ctx, http.MethodGet, path, q, etag)
+// call sends a request with an optional JSON body and decodes the answer
+// into v.
+func (c *Client) call(ctx context.Context, method, path string, q url.Values, body, v any) error {
+	resp, err := c.send(ctx, method, path, q, body, "")
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer resp.Body.Close()
-	return resp.Header.Get("ETag"), decode(resp, v)
+	return decode(resp, v)
 }
 
-func (c *Client) do(ctx context.Context, method, path string, q url.Values, etag string) (*http.Response, error) {
+// send builds and sends one request with the token.
+func (c *Client) send(ctx context.Context, method, path string, q url.Values, body any,
+	etag string) (*http.Response, error) {
 	u := *c.base
 	u.Path += path
 	u.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), r)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if etag != "" {
 		req.Header.Set("If-None-Match", etag)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("could not reach the portal at %s: %w", c.base.Host, err)
+		return nil, reachError(c.base.Host, err)
 	}
 	return resp, nil
 }
 
+// reachError says why the portal could not be reached; a certificate the
+// system does not trust gets its own advice, since a private CA is the
+// usual cause.
+func reachError(host string, err error) error {
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	var hostErr x509.HostnameError
+	if errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &hostErr) {
+		return fmt.Errorf("the portal at %s presented a certificate Lading does not trust; "+
+			"if it comes from a private certificate authority, pass that authority's "+
+			"certificate with --ca-file: %w", host, err)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("could not reach the portal at %s; check the address and the "+
+		"network: %w", host, err)
+}
+
 // decode reads a JSON answer, or turns an error answer into an *APIError.
 func decode(resp *http.Response, v any) error {
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
 		return apiError(resp)
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
@@ -171,6 +382,8 @@ func decode(resp *http.Response, v any) error {
 	return nil
 }
 
+// apiError reads an error answer. Every refused sign-in becomes the same
+// sentence, whatever the portal said.
 func apiError(resp *http.Response) error {
 	e := &APIError{Status: resp.StatusCode}
 	var body api.Error
@@ -178,8 +391,7 @@ func apiError(resp *http.Response) error {
 		e.Code, e.Message = body.Code, body.Message
 	}
 	if e.Status == http.StatusUnauthorized {
-		e.Message = "The portal did not accept your sign-in. Sign in again " +
-			"(lading login, or set LADING_TOKEN) and retry."
+		e.Message = SignInSentence
 	}
 	return e
 }

@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -27,7 +29,15 @@ type downloadsTab struct {
 	empty   *widget.Label
 	summary *widget.Label
 	status  *widget.Label
+	workers *widget.Select
+
+	// showingWorkers is set while the tab itself changes the workers
+	// select, so that change is not sent back to the backend.
+	showingWorkers bool
 }
+
+// maxWorkers is the highest cap the workers select offers.
+const maxWorkers = 8
 
 func newDownloadsTab(w *Window) *downloadsTab {
 	t := &downloadsTab{w: w}
@@ -36,18 +46,49 @@ func newDownloadsTab(w *Window) *downloadsTab {
 	t.empty = label("No downloads yet. Choose an order and press Download all.", hint)
 	t.summary = label("")
 	t.status = label("", danger, truncate)
+	var counts []string
+	for n := 1; n <= maxWorkers; n++ {
+		counts = append(counts, strconv.Itoa(n))
+	}
+	t.workers = widget.NewSelect(counts, t.onWorkers)
 
 	toolbar := container.NewHBox(
 		widget.NewButtonWithIcon("Pause all", theme.MediaPauseIcon(), t.onPauseAll),
 		widget.NewButtonWithIcon("Resume all", theme.MediaPlayIcon(), t.onResumeAll),
 		widget.NewButtonWithIcon("Cancel all", theme.CancelIcon(), t.onCancelAll),
+		label("At once:"), t.workers,
 		t.summary,
 	)
 	t.status.Hide()
 	top := container.NewVBox(toolbar, t.status)
 	t.content = container.NewBorder(top, nil, nil, nil,
 		container.NewStack(t.list, container.NewCenter(t.empty)))
+	t.loadWorkers()
 	return t
+}
+
+// loadWorkers shows the backend's worker cap in the select.
+func (t *downloadsTab) loadWorkers() {
+	t.w.background(func(context.Context) func() {
+		n := t.w.backend.Workers()
+		return func() { t.showWorkers(n) }
+	})
+}
+
+// showWorkers selects n without sending it back to the backend.
+func (t *downloadsTab) showWorkers(n int) {
+	t.showingWorkers = true
+	defer func() { t.showingWorkers = false }()
+	t.workers.SetSelected(strconv.Itoa(min(max(n, 1), maxWorkers)))
+}
+
+// onWorkers changes how many downloads run at once.
+func (t *downloadsTab) onWorkers(choice string) {
+	n, err := strconv.Atoi(choice)
+	if t.showingWorkers || err != nil {
+		return
+	}
+	t.actAll(func() { t.w.backend.SetWorkers(n) })
 }
 
 func (t *downloadsTab) count() int { return len(t.items) }
@@ -97,6 +138,18 @@ func summaryText(list []downloader.Progress) string {
 func (t *downloadsTab) onPause(id int64)  { t.act("pause", id, t.w.backend.Pause) }
 func (t *downloadsTab) onResume(id int64) { t.act("resume", id, t.w.backend.Resume) }
 func (t *downloadsTab) onCancel(id int64) { t.act("cancel", id, t.w.backend.Cancel) }
+
+// onMove moves a task in the queue.
+func (t *downloadsTab) onMove(id int64, to downloader.Placement) {
+	t.act("move", id, func(id int64) error { return t.w.backend.MoveDownload(id, to) })
+}
+
+// onLimit caps one task's speed; 0 lifts the cap.
+func (t *downloadsTab) onLimit(id, bytesPerSecond int64) {
+	t.act("change the speed of", id, func(id int64) error {
+		return t.w.backend.SetDownloadLimit(id, bytesPerSecond)
+	})
+}
 
 func (t *downloadsTab) act(verb string, id int64, call func(int64) error) {
 	t.status.Hide()
@@ -159,6 +212,43 @@ func stateText(p downloader.Progress) string {
 	return name
 }
 
+// movable reports whether a task in state has a place in the queue.
+func movable(state string) bool {
+	return state != store.TaskDone && state != store.TaskCanceled
+}
+
+// noteText is what a row says below its bar: the task's error, or else a
+// warning that this server cannot continue a partial file.
+func noteText(p downloader.Progress) (string, widget.Importance) {
+	switch {
+	case p.Err != "":
+		return p.Err, widget.DangerImportance
+	case !p.Resumable && movable(p.State):
+		return "This server cannot resume downloads: a pause or a dropped " +
+			"connection starts the file over.", widget.WarningImportance
+	}
+	return "", widget.MediumImportance
+}
+
+// speedCaps are the per-download caps a row offers, in bytes a second.
+var speedCaps = []struct {
+	label string
+	bps   int64
+}{
+	{"No cap", 0}, {"256 kB/s", 256_000}, {"1 MB/s", 1_000_000},
+	{"4 MB/s", 4_000_000}, {"16 MB/s", 16_000_000},
+}
+
+// capText names a cap the way the select shows it.
+func capText(bps int64) string {
+	for _, c := range speedCaps {
+		if c.bps == bps {
+			return c.label
+		}
+	}
+	return humanize.Bytes(uint64(bps)) + "/s"
+}
+
 // allowed says which of pause, resume and cancel make sense in a state.
 func allowed(state string) (pause, resume, cancel bool) {
 	switch state {
@@ -198,6 +288,12 @@ type downloadRow struct {
 	name, origin, state, amount, rate, problem *widget.Label
 	bar                                        *widget.ProgressBar
 	pause, resume, cancel                      *widget.Button
+	up, down, front                            *widget.Button
+	speed                                      *widget.Select
+
+	// showing is set while set changes the speed select, so that change is
+	// not sent back to the backend.
+	showing bool
 }
 
 func newDownloadRow(t *downloadsTab) *downloadRow {
@@ -217,8 +313,27 @@ func newDownloadRow(t *downloadsTab) *downloadRow {
 		func() { r.tab.onResume(r.id) })
 	r.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(),
 		func() { r.tab.onCancel(r.id) })
+	r.up = widget.NewButtonWithIcon("", theme.MoveUpIcon(),
+		func() { r.tab.onMove(r.id, downloader.MoveUp) })
+	r.down = widget.NewButtonWithIcon("", theme.MoveDownIcon(),
+		func() { r.tab.onMove(r.id, downloader.MoveDown) })
+	r.front = widget.NewButtonWithIcon("", theme.UploadIcon(),
+		func() { r.tab.onMove(r.id, downloader.MoveFront) })
+	r.speed = widget.NewSelect(nil, r.onSpeed)
 	r.ExtendBaseWidget(r)
 	return r
+}
+
+// onSpeed sends a cap the user picked.
+func (r *downloadRow) onSpeed(choice string) {
+	if r.showing {
+		return
+	}
+	for _, c := range speedCaps {
+		if c.label == choice {
+			r.tab.onLimit(r.id, c.bps)
+		}
+	}
 }
 
 // CreateRenderer lays the row out as name and state, bar, then figures with
@@ -228,7 +343,8 @@ func (r *downloadRow) CreateRenderer() fyne.WidgetRenderer {
 	figures := container.NewBorder(nil, nil, container.NewHBox(r.amount, r.rate), r.origin,
 		r.problem)
 	body := container.NewVBox(head, r.bar, figures)
-	buttons := container.NewCenter(container.NewHBox(r.pause, r.resume, r.cancel))
+	buttons := container.NewCenter(container.NewHBox(r.pause, r.resume, r.cancel,
+		r.front, r.up, r.down, r.speed))
 	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, buttons, body))
 }
 
@@ -240,10 +356,33 @@ func (r *downloadRow) set(p downloader.Progress) {
 	r.bar.SetValue(p.Fraction())
 	r.amount.SetText(amountText(p))
 	r.rate.SetText(rateText(p))
-	r.problem.SetText(p.Err)
+	note, importance := noteText(p)
+	r.problem.Importance = importance
+	r.problem.SetText(note)
 
 	pause, resume, cancel := allowed(p.State)
 	setEnabled(r.pause, pause)
 	setEnabled(r.resume, resume)
 	setEnabled(r.cancel, cancel)
+	for _, b := range []*widget.Button{r.front, r.up, r.down} {
+		setEnabled(b, movable(p.State))
+	}
+	r.showSpeed(p)
+}
+
+// showSpeed selects the task's cap without sending it back.
+func (r *downloadRow) showSpeed(p downloader.Progress) {
+	r.showing = true
+	defer func() { r.showing = false }()
+	opts := make([]string, 0, len(speedCaps)+1)
+	for _, c := range speedCaps {
+		opts = append(opts, c.label)
+	}
+	current := capText(p.RateLimit)
+	if !slices.Contains(opts, current) {
+		opts = append(opts, current)
+	}
+	r.speed.SetOptions(opts)
+	r.speed.SetSelected(current)
+	setEnabled(r.speed, movable(p.State))
 }

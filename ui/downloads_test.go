@@ -1,14 +1,33 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"lading.dev/lading/downloader"
 	"lading.dev/lading/store"
 )
+
+// The queue controls of the fake backend: calls are recorded, and the
+// worker cap is always 3.
+
+func (f *fakeBackend) MoveDownload(id int64, to downloader.Placement) error {
+	f.record("move %d %s", id, to)
+	return nil
+}
+
+func (f *fakeBackend) Workers() int { return 3 }
+
+func (f *fakeBackend) SetWorkers(n int) { f.record("workers %d", n) }
+
+func (f *fakeBackend) SetDownloadLimit(id, bps int64) error {
+	f.record("limit %d %d", id, bps)
+	return nil
+}
 
 // downloadRows shows the Downloads tab and waits until the updater has put
 // every task of the backend on it, then returns the rows by task ID.
@@ -108,6 +127,11 @@ func TestRowButtonsCallBackend(t *testing.T) {
 		{"cancel", func() { test.Tap(rows[9].cancel) }, "cancel 9"},
 		{"pause all", func() { h.w.downloads.onPauseAll() }, "pause all"},
 		{"resume all", func() { h.w.downloads.onResumeAll() }, "resume all"},
+		{"to the front", func() { test.Tap(rows[8].front) }, "move 8 front"},
+		{"up", func() { test.Tap(rows[9].up) }, "move 9 up"},
+		{"down", func() { test.Tap(rows[7].down) }, "move 7 down"},
+		{"speed cap", func() { rows[7].speed.SetSelected("1 MB/s") }, "limit 7 1000000"},
+		{"workers", func() { h.w.downloads.workers.SetSelected("5") }, "workers 5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,6 +141,59 @@ func TestRowButtonsCallBackend(t *testing.T) {
 	}
 	if h.b.called("pause 8") || h.b.called("cancel 7") {
 		t.Errorf("unexpected calls: %v", h.b.calls)
+	}
+	for _, r := range rows {
+		if !r.front.Disabled() && r.state.Text == "Done" {
+			t.Errorf("a done task can still be moved")
+		}
+	}
+}
+
+// TestQueueControlsShowTheBackend checks the worker select starts at the
+// backend's cap and each row's speed select at the task's cap, without
+// sending either back.
+func TestQueueControlsShowTheBackend(t *testing.T) {
+	b := fixture()
+	b.downloads[1].RateLimit = 4_000_000
+	b.downloads[2].RateLimit = 123_000
+	h := newHarness(t, b)
+	rows := h.downloadRows()
+	h.waitFor("the worker cap", func() bool { return h.w.downloads.workers.Selected == "3" })
+
+	for id, want := range map[int64]string{7: "No cap", 8: "4 MB/s", 9: "123 kB/s"} {
+		if got := rows[id].speed.Selected; got != want {
+			t.Errorf("task %d speed select shows %q, want %q", id, got, want)
+		}
+	}
+	for _, call := range []string{"workers 3", "limit 8 4000000", "limit 7 0"} {
+		if h.b.called(call) {
+			t.Errorf("showing the state called the backend: %q", call)
+		}
+	}
+}
+
+// TestRowSaysWhenItCannotResume checks the warning on a task whose server
+// cannot continue a partial file, and that an error takes its place.
+func TestRowSaysWhenItCannotResume(t *testing.T) {
+	b := fixture()
+	b.downloads[0].Resumable = false // running
+	b.downloads[2].Resumable = false // failed, with its own error
+	b.downloads[3].Resumable = false // done: nothing to warn about
+	h := newHarness(t, b)
+	rows := h.downloadRows()
+
+	if got := rows[7].problem.Text; !strings.Contains(got, "cannot resume") ||
+		rows[7].problem.Importance != widget.WarningImportance {
+		t.Errorf("running row says %q, want a warning that it cannot resume", got)
+	}
+	if got := rows[9].problem.Text; got != b.downloads[2].Err {
+		t.Errorf("failed row says %q, want its error", got)
+	}
+	if got := rows[10].problem.Text; got != "" {
+		t.Errorf("done row says %q, want nothing", got)
+	}
+	if got := rows[8].problem.Text; got != "" {
+		t.Errorf("resumable paused row says %q, want nothing", got)
 	}
 }
 

@@ -176,11 +176,12 @@ func fixtureDownloads() []downloader.Progress {
 	return []downloader.Progress{
 		{ID: 7, Name: "base.iso", OrderNumber: "SO-2", LineID: "2.1",
 			State: store.TaskRunning, Done: 25_000_000, Total: 100_000_000,
-			Speed: 2_000_000, ETA: 38 * time.Second, Attempts: 1},
-		{ID: 8, Name: "tools.iso", State: store.TaskPaused, Done: 10, Total: 100},
-		{ID: 9, Name: "old.iso", State: store.TaskFailed, Total: 100,
+			Speed: 2_000_000, ETA: 38 * time.Second, Attempts: 1, Resumable: true},
+		{ID: 8, Name: "tools.iso", State: store.TaskPaused, Done: 10, Total: 100,
+			Resumable: true},
+		{ID: 9, Name: "old.iso", State: store.TaskFailed, Total: 100, Resumable: true,
 			Err: "The portal stopped answering. Press Resume to try again."},
-		{ID: 10, Name: "a.iso", State: store.TaskDone, Done: 100, Total: 100},
+		{ID: 10, Name: "a.iso", State: store.TaskDone, Done: 100, Total: 100, Resumable: true},
 	}
 }
 

@@ -178,7 +178,7 @@ func (o *ordersTab) showOrder(number string, order api.Order, err error) {
 		container.NewBorder(nil, nil, o.downloadButton, nil, o.downloadNote),
 		widget.NewSeparator()}
 	for _, l := range order.Lines {
-		objs = append(objs, lineView(l), widget.NewSeparator())
+		objs = append(objs, o.withHistory(order.Number, l, lineView(l)), widget.NewSeparator())
 	}
 	o.setDetail(objs...)
 }

@@ -43,7 +43,7 @@ func (w *Window) screenshots(dir, number string) error {
 	if err := w.shootDownloads(ctx, dir, number); err != nil {
 		return err
 	}
-	return w.shootArchive(ctx, dir)
+	return w.shootArchiveViews(ctx, dir, number) // archive, search, a line's history
 }
 
 // shootOrder waits for the first sync, selects the order and captures the

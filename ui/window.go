@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"lading.dev/lading/api"
+	"lading.dev/lading/archive"
 	"lading.dev/lading/downloader"
 	"lading.dev/lading/store"
 )
@@ -46,12 +47,29 @@ type Backend interface {
 	ResumeAll()
 	// CancelAll cancels every unfinished task.
 	CancelAll()
-	// Documents lists every license document with its archive state.
-	Documents(ctx context.Context) ([]store.DocumentEntry, error)
+	// FindDocuments lists the license documents q selects (all of them for
+	// an empty query) with their archive state; Path is on disk.
+	FindDocuments(ctx context.Context, q store.DocQuery) ([]store.DocumentEntry, error)
+	// VerifyArchive re-reads every archived document and completed download
+	// against its recorded checksum and stores the verdicts; progress is
+	// called from the calling goroutine as files are done.
+	VerifyArchive(ctx context.Context, progress archive.Progress) (archive.Report, error)
+	// IdentifyFile finds the order line a file belongs to by size and MD5.
+	IdentifyFile(ctx context.Context, path string) (archive.Identification, error)
+	// LineHistory lists the audit trail of one order line, oldest first.
+	LineHistory(ctx context.Context, order, line string) ([]store.AuditEvent, error)
 	// Archive fetches all license documents and returns a summary line.
 	Archive(ctx context.Context) (string, error)
 	// PortalURL is the address of the portal the backend talks to.
 	PortalURL() string
+	// MoveDownload moves a task up or down the queue, or to its front.
+	MoveDownload(id int64, to downloader.Placement) error
+	// Workers is how many downloads run at once.
+	Workers() int
+	// SetWorkers changes how many downloads run at once, at once.
+	SetWorkers(n int)
+	// SetDownloadLimit caps one task in bytes a second; 0 lifts its cap.
+	SetDownloadLimit(id, bytesPerSecond int64) error
 }
 
 // tickEvery is how often the updater polls downloads and repaints: about ten
@@ -111,6 +129,7 @@ func newWindow(a fyne.App, b Backend, do func(func())) *Window {
 	w.SetContent(w.tabs)
 	w.Resize(fyne.NewSize(1100, 700))
 	w.SetOnClosed(stop)
+	w.SetOnDropped(w.onDropped) // a dropped file is verified against its order line
 	return w
 }
 
@@ -120,7 +139,7 @@ func newWindow(a fyne.App, b Backend, do func(func())) *Window {
 func (w *Window) Start() {
 	go w.ui.run(w.ctx, tickEvery, w.pollDownloads)
 	w.orders.onSync()
-	w.archive.reload()
+	w.archive.start()
 }
 
 // background runs work off the Fyne thread and hands the change it returns

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestFirstSchemaArchiveIsCarriedOver opens a database written by the
+// first schema, with one archived document, and checks that the upgrade
+// keeps it as version 1 of that document, with its keys.
+func TestFirstSchemaArchiveIsCarriedOver(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "lading.db")
+	old, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=on")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := migrations.ReadFile("migrations/0001_initial.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{string(first), "PRAGMA user_version = 1",
+		`INSERT INTO accounts VALUES ('A1', 'Acme')`,
+		`INSERT INTO orders(number, account_id, po_number, created_at, available_at,
+			content_hash) VALUES ('SO-1', 'A1', 'PO-9', '2025-05-04T00:00:00Z',
+			'2025-05-04T00:00:00Z', 'h')`,
+		`INSERT INTO order_lines(order_number, line_id, position, product_id, file_type)
+			VALUES ('SO-1', '2', 0, 'P-2', 'license')`,
+		`INSERT INTO documents(order_number, doc_id, position, line_id, kind, title,
+			file_name, size, sha256) VALUES ('SO-1', 'D1', 0, '2', 'claim-certificate',
+			'Claim', 'claim.pdf', 10, 'ab')`,
+		`INSERT INTO paks VALUES ('SO-1', 'PAK-1', 'D1', '2'), ('SO-1', 'PAK-2', 'D1', '2')`,
+		`INSERT INTO archived_documents VALUES ('SO-1', 'D1', '/data/archive/SO-1/claim.pdf',
+			10, 'ab', '2025-05-05T10:00:00Z')`,
+	} {
+		if _, err := old.Exec(stmt); err != nil {
+			t.Fatalf("%.60s: %v", stmt, err)
+		}
+	}
+	old.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	docs, err := s.Documents(ctx)
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("documents = %+v, %v", docs, err)
+	}
+	d := docs[0]
+	if d.Path != "/data/archive/SO-1/claim.pdf" || d.Version != 1 || d.LocalSHA != "ab" ||
+		d.ProductID != "P-2" || d.AccountID != "A1" || d.FetchedAt.IsZero() || !d.Listed {
+		t.Errorf("carried-over document = %+v", d)
+	}
+	chain, err := s.VersionChain(ctx, "SO-1", "D1")
+	if err != nil || len(chain) != 1 || strings.Join(chain[0].PAKs, ",") != "PAK-1,PAK-2" {
+		t.Errorf("chain = %+v, %v", chain, err)
+	}
+	if _, err := s.DB().Exec("SELECT 1 FROM archived_documents"); err == nil {
+		t.Error("the first schema's table is still there")
+	}
+}
+
+func TestAuditTrailIsAppendOnly(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	if err := s.RecordAudit(ctx, AuditEvent{Event: AuditVerify, File: "x", Result: ResultIntact}); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{"UPDATE audit_events SET result = 'changed'",
+		"DELETE FROM audit_events"} {
+		if _, err := s.DB().Exec(stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v; want it refused", stmt, err)
+		}
+	}
+	evs, _ := s.AuditEvents(ctx, AuditFilter{})
+	if len(evs) != 1 || evs[0].Result != ResultIntact || evs[0].At.IsZero() {
+		t.Errorf("events = %+v", evs)
+	}
+}
