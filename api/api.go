@@ -188,9 +188,14 @@ type Document struct {
 }
 
 // TicketRequest is the optional body of a download request. Reason is
-// needed when the line's next download is a reason or a review.
+// needed when the line's next download is a reason or a review. Continue
+// names the grant of a download the client is resuming: the portal renews
+// it without counting when it is the line's last grant and at most a day
+// old, even if the file was already sent to its end once (the client may
+// not have received it all).
 type TicketRequest struct {
-	Reason string `json:"reason,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	Continue string `json:"continue,omitempty"`
 }
 
 // DownloadTicket is the answer to a download request: a signed URL for one

@@ -70,17 +70,18 @@ func TestArchiveCommands(t *testing.T) {
 	if !strings.Contains(table, "SO-10002") || !strings.Contains(table, "1 documents.") {
 		t.Errorf("find --pak %s:\n%s", pak, table)
 	}
-	if code, _, errOut := ladingSplit(t, "--home", home, "archive", "find", "--kind", "poem"); code != exitUsage ||
-		!strings.Contains(errOut, "not a document kind") {
+	code, _, errOut := ladingSplit(t, "--home", home, "archive", "find", "--kind", "poem")
+	if code != exitUsage || !strings.Contains(errOut, "not a document kind") {
 		t.Errorf("find --kind poem exited %d: %s", code, errOut)
 	}
 
 	// verify: all intact, then one flipped byte is caught.
-	if out := mustRun(t, "--home", home, "archive", "verify"); !strings.Contains(out, "6 intact, 0 changed, 0 missing") {
+	out = mustRun(t, "--home", home, "archive", "verify")
+	if !strings.Contains(out, "6 intact, 0 changed, 0 missing") {
 		t.Errorf("verify said:\n%s", out)
 	}
 	flip(t, found[0].Path, 500)
-	code, out, _ := ladingSplit(t, "--home", home, "archive", "verify")
+	code, out, _ = ladingSplit(t, "--home", home, "archive", "verify")
 	if code != exitFailed || !strings.Contains(out, "5 intact, 1 changed, 0 missing") ||
 		!strings.Contains(out, "changed  document SO-10002 DOC-1 v1") {
 		t.Errorf("verify after a flipped byte exited %d:\n%s", code, out)
@@ -99,10 +100,12 @@ func TestArchiveCommands(t *testing.T) {
 
 	// import into another machine's data folder.
 	other := t.TempDir()
-	if out := mustRun(t, "--home", other, "archive", "import", one); !strings.Contains(out, "Imported 6 documents") {
+	out = mustRun(t, "--home", other, "archive", "import", one)
+	if !strings.Contains(out, "Imported 6 documents") {
 		t.Errorf("import said:\n%s", out)
 	}
-	if out := mustRun(t, "--home", other, "archive", "find", "--archived"); !strings.Contains(out, "6 documents.") {
+	out = mustRun(t, "--home", other, "archive", "find", "--archived")
+	if !strings.Contains(out, "6 documents.") {
 		t.Errorf("the imported archive lists:\n%s", out)
 	}
 }
@@ -183,8 +186,12 @@ func TestAuditCSVHasOneRowPerAttempt(t *testing.T) {
 	}
 	defer st.Close()
 	tasks, _ := st.Tasks(context.Background())
-	if len(tasks) != 1 || tasks[0].Attempts != len(attempts) {
-		t.Errorf("the task counted %d attempts, the CSV has %d rows", tasks[0].Attempts, len(attempts))
+	if len(tasks) != 1 {
+		t.Fatalf("%d tasks, want the one download", len(tasks))
+	}
+	if tasks[0].Attempts != len(attempts) {
+		t.Errorf("the task counted %d attempts, the CSV has %d rows", tasks[0].Attempts,
+			len(attempts))
 	}
 }
 
@@ -192,7 +199,7 @@ func TestAuditCSVHasOneRowPerAttempt(t *testing.T) {
 // verify about its image, a damaged copy and a stranger.
 func TestVerifyFileNamesTheOrderLine(t *testing.T) {
 	home := t.TempDir()
-	mustRun(t, "--home", home, "download", "SO-10002")
+	mustRun(t, "--home", home, "download", "--accept-license", "SO-10002")
 	image := filepath.Join(home, "downloads", "SO-10002", "img-switch-9.1.0.bin")
 
 	out := mustRun(t, "--home", home, "verify", image)

@@ -17,7 +17,8 @@ func (c *Core) FindDocuments(ctx context.Context, q store.DocQuery) ([]store.Doc
 }
 
 // VerifyArchive re-reads every archived document and completed download.
-func (c *Core) VerifyArchive(ctx context.Context, progress archive.Progress) (archive.Report, error) {
+func (c *Core) VerifyArchive(ctx context.Context,
+	progress archive.Progress) (archive.Report, error) {
 	return c.Archiver.Verify(ctx, progress)
 }
 

@@ -17,6 +17,8 @@ import (
 	"syscall"
 
 	"github.com/dustin/go-humanize"
+
+	ordersync "lading.dev/lading/sync"
 )
 
 // Exit statuses.
@@ -37,6 +39,8 @@ type globals struct {
 	workers int
 	rate    string
 	verbose bool
+	caFile  string
+	account string
 }
 
 func (g *globals) register(fs *flag.FlagSet) {
@@ -45,6 +49,8 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.IntVar(&g.workers, "workers", g.workers, "how many downloads run at once")
 	fs.StringVar(&g.rate, "limit-rate", g.rate, "cap all downloads together at this many bytes a second (like 2MiB)")
 	fs.BoolVar(&g.verbose, "verbose", g.verbose, "log details to the terminal")
+	fs.StringVar(&g.caFile, "ca-file", g.caFile, "trust the certificate authorities in this PEM `file` besides the system's")
+	fs.StringVar(&g.account, "account", g.account, "work in this company `account` (default: the one last chosen)")
 }
 
 // command is one subcommand.
@@ -65,8 +71,13 @@ type env struct {
 func commands() []command {
 	return []command{
 		{"sync", "", "pull every order from the portal into the local database", runSync},
-		{"orders", "[--json]", "list the synced orders", runOrders},
-		{"download", "[--all | ORDER...]", "download and verify the software of orders", runDownload},
+		{"orders", "[--archived] [--search TEXT]", "list or search the synced orders", runOrderList},
+		{"download", "[--all | ORDER...]", "download and verify the software of orders", runDownloadOrders},
+		{"restore", "ORDER...", "restore archived orders so they can be downloaded", runRestore},
+		{"access", "LINK_OR_TOKEN", "add an order someone shared with you by its access link", runAccess},
+		{"share", "ORDER --to a@x,b@y", "send an order's access link by email; --history lists them", runShare},
+		{"accounts", "[--use ID]", "list your company accounts, or switch account", runAccounts},
+		{"login", "", "sign in to the portal and keep the token in the keyring", runLogin},
 		{"archive", "[VERB] [ORDER...]", "fetch license documents; find, verify, export or import them", runArchive},
 		{"audit", "[--csv] [--order SO]", "show every download attempt and verification", runAudit},
 		{"verify", "FILE...", "say which order line a file is and whether it is intact", runVerify},
@@ -114,6 +125,9 @@ func exitStatus(err error, e *env) int {
 		return exitOK
 	case errors.Is(err, errUsage):
 		return exitUsage
+	case errors.Is(err, ordersync.ErrSignIn):
+		fmt.Fprintln(e.stderr, "lading:", ordersync.SignInSentence)
+		return exitFailed
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(e.stderr, "lading: stopped; partial downloads are kept and resume on the next run.")
 		return exitFailed
@@ -213,7 +227,10 @@ func (e *env) openCore(ctx context.Context, cfg Config) (*Core, func(), error) {
 		cfg.DemoMaxFileSize = int64(n)
 	}
 	if cfg.PortalURL == "" && !cfg.NoPortal {
-		cfg.PortalURL, cfg.Token = e.g.portal, os.Getenv("LADING_TOKEN")
+		cfg.PortalURL, cfg.Token = e.g.portal, portalToken(home, e.g.portal)
+	}
+	if cfg.CAFile == "" {
+		cfg.CAFile = e.g.caFile
 	}
 	c, err := Open(ctx, cfg)
 	if err != nil {

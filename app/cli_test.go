@@ -108,10 +108,12 @@ func partials(t *testing.T, dir string) map[string]int64 {
 // bytes, and that every file then matches its order line's MD5.
 func TestKilledDownloadResumesWithRange(t *testing.T) {
 	home := t.TempDir()
-	first := lading(t, "--home", home, "--limit-rate", "1MiB", "download", "SO-10001", "SO-10002")
+	first := lading(t, "--home", home, "--limit-rate", "1MiB", "download", "--accept-license",
+		"SO-10001", "SO-10002")
 	parts := killWhenPartial(t, filepath.Join(home, "downloads"), 256<<10, first)
 
 	code, out := runLading(t, "--home", home, "download", "SO-10001", "SO-10002")
+	// The license was accepted by the first run: the second needs no flag.
 	if code != 0 {
 		t.Fatalf("second run exited %d:\n%s", code, out)
 	}

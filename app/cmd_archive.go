@@ -109,7 +109,8 @@ func runArchiveFind(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&q.Order, "order", "", "only this sales `order`, such as SO-10002")
 	fs.StringVar(&q.PO, "po", "", "only this purchase order `number`")
 	fs.StringVar(&q.Product, "product", "", "only documents of lines with this product `ID`")
-	fs.StringVar(&q.PAK, "pak", "", "only the document that carries this product authorization `key`")
+	fs.StringVar(&q.PAK, "pak", "", "only the document that carries this product "+
+		"authorization `key`")
 	fs.StringVar(&q.Kind, "kind", "", "only this `kind`: "+strings.Join(kinds, ", "))
 	since := fs.String("since", "", "only orders placed on or after this `date` (YYYY-MM-DD, UTC)")
 	until := fs.String("until", "", "only orders placed on or before this `date` (YYYY-MM-DD, UTC)")
@@ -263,7 +264,8 @@ func runArchiveVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *every != 0 && *every < time.Minute {
-		fmt.Fprintln(e.stderr, "lading archive verify: --every needs an interval of a minute or more, such as 24h.")
+		fmt.Fprintln(e.stderr, "lading archive verify: --every needs an interval of a "+
+			"minute or more, such as 24h.")
 		return errUsage
 	}
 	c, closeCore, err := e.openCore(ctx, Config{NoPortal: true})

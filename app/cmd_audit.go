@@ -43,8 +43,9 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 		"archive, refuse, import, license or reason")
 	fs.StringVar(&f.OrderNumber, "order", "", "only events of this sales `order`")
 	fs.StringVar(&f.LineID, "line", "", "only events of this `line` (with --order)")
-	if _, err := parse(e, "audit", "[--csv] [--order SO [--line ID]] [-o FILE]",
-		"show the audit trail: every download attempt and every verification", fs, args); err != nil {
+	_, err := parse(e, "audit", "[--csv] [--order SO [--line ID]] [-o FILE]",
+		"show the audit trail: every download attempt and every verification", fs, args)
+	if err != nil {
 		return err
 	}
 	c, closeCore, err := e.openCore(ctx, Config{NoPortal: true})

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,9 +10,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
-
-	"github.com/dustin/go-humanize"
 
 	"lading.dev/lading/downloader"
 	"lading.dev/lading/store"
@@ -43,128 +39,6 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, res)
 	return nil
-}
-
-func runOrders(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("orders", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print the full orders as JSON")
-	if _, err := parse(e, "orders", "[--json]", "list the synced orders", fs, args); err != nil {
-		return err
-	}
-	c, closeCore, err := e.openCore(ctx, Config{NoPortal: true})
-	if err != nil {
-		return err
-	}
-	defer closeCore()
-	list, err := c.Store.OrderList(ctx)
-	if err != nil {
-		return err
-	}
-	if len(list) == 0 && !*asJSON {
-		fmt.Fprintln(e.stderr, "No orders yet: run lading sync first.")
-		return nil
-	}
-	if *asJSON {
-		return printOrdersJSON(ctx, e, c, list)
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ORDER\tPO\tCREATED\tLINES\tSIZE\tSTATUS")
-	for _, o := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", o.Number, o.PONumber,
-			o.Created.Format("2006-01-02"), o.Lines, humanize.IBytes(uint64(o.Bytes)), status(o))
-	}
-	return tw.Flush()
-}
-
-func status(o store.OrderSummary) string {
-	var s []string
-	if o.Archived {
-		s = append(s, "archived")
-	}
-	if o.Held {
-		s = append(s, "held")
-	}
-	if len(s) == 0 {
-		return "ready"
-	}
-	return strings.Join(s, ", ")
-}
-
-func printOrdersJSON(ctx context.Context, e *env, c *Core, list []store.OrderSummary) error {
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	orders := make([]any, 0, len(list))
-	for _, s := range list {
-		o, err := c.Store.Order(ctx, s.Number)
-		if err != nil {
-			return err
-		}
-		orders = append(orders, o)
-	}
-	return enc.Encode(orders)
-}
-
-func runDownload(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("download", flag.ContinueOnError)
-	all := fs.Bool("all", false, "download every order that may be downloaded")
-	noSync := fs.Bool("no-sync", false, "use the orders already synced, without asking the portal")
-	orders, err := parse(e, "download", "[--all | ORDER...]", "download and verify the software of orders", fs, args)
-	if err != nil {
-		return err
-	}
-	if *all == (len(orders) > 0) {
-		fmt.Fprintln(e.stderr, "lading download: name one or more orders, or pass --all.")
-		return errUsage
-	}
-	c, closeCore, err := e.openCore(ctx, Config{})
-	if err != nil {
-		return err
-	}
-	defer closeCore()
-	if !*noSync {
-		if _, err := c.Syncer.Sync(ctx); err != nil {
-			return err
-		}
-	}
-	tasks, failures, err := queueOrders(ctx, e, c, orders, *all)
-	if err != nil {
-		return err
-	}
-	return waitTasks(ctx, e, c, tasks, failures)
-}
-
-// queueOrders queues the named orders, or every order that is not archived.
-// With --all, lines that may not be downloaded are only noted; when orders
-// are named, each is a failure.
-func queueOrders(ctx context.Context, e *env, c *Core, orders []string, all bool) ([]store.Task, []string, error) {
-	if all {
-		list, err := c.Store.OrderList(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, o := range list {
-			if !o.Archived {
-				orders = append(orders, o.Number)
-			}
-		}
-	}
-	var tasks []store.Task
-	var failures []string
-	for _, number := range orders {
-		t, skipped, err := c.QueueOrder(ctx, number)
-		if err != nil {
-			failures = append(failures, err.Error())
-		}
-		tasks = append(tasks, t...)
-		if all {
-			for _, s := range skipped {
-				fmt.Fprintln(e.stderr, "note:", s)
-			}
-		} else {
-			failures = append(failures, skipped...)
-		}
-	}
-	return tasks, failures, nil
 }
 
 // waitTasks shows progress until every task has finished, then prints one

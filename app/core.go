@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,12 @@ type Config struct {
 	NoPortal bool
 	// DemoMaxFileSize caps the demo portal's file sizes (tests use it).
 	DemoMaxFileSize int64
+	// CAFile is a PEM file of certificate authorities to trust besides the
+	// system's, for a portal signed by a private CA.
+	CAFile string
+	// HTTPClient, when set, sends every request to the portal and its files
+	// (tests use it); else clients are built that honour CAFile.
+	HTTPClient *http.Client
 }
 
 // Core is Lading without a face: the store, the portal client, sync, the
@@ -77,7 +84,11 @@ func Open(ctx context.Context, cfg Config) (*Core, error) {
 	if c.Client != nil {
 		c.Syncer = &ordersync.Syncer{Client: c.Client, Store: st, Log: c.Log}
 		c.Archiver.Source, c.Archiver.Origin = c.Client, c.Client.BaseURL()
-		opts.Resolver = c.Client
+		opts.Resolver = &ticketResolver{client: c.Client, store: st}
+		if opts.HTTPClient, err = portalHTTP(cfg); err != nil {
+			c.Close()
+			return nil, err
+		}
 	}
 	c.Manager = downloader.New(st, opts)
 	c.start()
@@ -97,7 +108,11 @@ func (c *Core) connect(cfg Config) error {
 		}
 		url, token = c.demo.URL(), c.demo.Token()
 	}
-	client, err := ordersync.NewClient(url, token, nil)
+	hc, err := portalHTTP(cfg)
+	if err != nil {
+		return err
+	}
+	client, err := ordersync.NewClient(url, token, hc)
 	if err != nil {
 		return err
 	}
@@ -116,6 +131,7 @@ func (c *Core) startDemo(cfg Config) error {
 	srv, err := portal.New(portal.Config{
 		Logger:      slog.New(slog.NewTextHandler(f, nil)),
 		MaxFileSize: cfg.DemoMaxFileSize,
+		StateFile:   demoStatePath(cfg.Home),
 	})
 	if err != nil {
 		return fmt.Errorf("cannot build the demo portal: %w", err)
@@ -164,52 +180,15 @@ func (c *Core) PortalURL() string { return c.Client.BaseURL() }
 
 // Blocked says why a line cannot be queued, or "" when it can.
 func Blocked(o api.Order, l api.Line) string {
-	switch {
-	case l.FileType != api.FileSoftware:
-		return "it is not a software image"
-	case o.Archived:
-		return "the order is archived; restore it first"
-	case len(o.Holds) > 0:
-		return fmt.Sprintf("the order is on %s hold", o.Holds[0].Type)
-	case len(l.Holds) > 0:
-		return fmt.Sprintf("the line is on %s hold", l.Holds[0].Type)
-	case l.Deferred():
-		return "the image is deferred and withdrawn from download"
-	case !o.EarlyShip && o.RequestedDate != nil && time.Now().Before(*o.RequestedDate):
-		return "early ship is off, so it becomes available on " +
-			o.RequestedDate.Format("2 January 2006")
-	}
-	return ""
+	return ordersync.Blocked(o, l, time.Now())
 }
 
 // QueueOrder adds a task for every software line of an order that may be
-// downloaded, and returns the tasks and one sentence per line left out.
+// downloaded, and returns the tasks and one sentence per line left out. The
+// license agreement must have been accepted and any reason given; see Queue.
 func (c *Core) QueueOrder(ctx context.Context, number string) ([]store.Task, []string, error) {
-	o, err := c.Store.Order(ctx, number)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, nil, fmt.Errorf("order %s is not in the local list; run a sync first", number)
-		}
-		return nil, nil, err
-	}
-	var tasks []store.Task
-	var skipped []string
-	for _, l := range o.Lines {
-		if l.FileType != api.FileSoftware {
-			continue
-		}
-		if why := Blocked(o, l); why != "" {
-			skipped = append(skipped, fmt.Sprintf("%s line %s (%s) was not queued: %s.",
-				o.Number, l.ID, l.FileName, why))
-			continue
-		}
-		t, err := c.Manager.Add(ctx, c.spec(o, l))
-		if err != nil {
-			return tasks, skipped, fmt.Errorf("%s line %s: %w", o.Number, l.ID, err)
-		}
-		tasks = append(tasks, t)
-	}
-	return tasks, skipped, nil
+	res, tasks, err := c.Queue(ctx, ordersync.QueueRequest{Order: number})
+	return tasks, append(res.Skipped, res.Reviews...), err
 }
 
 func (c *Core) spec(o api.Order, l api.Line) downloader.Spec {

@@ -14,6 +14,7 @@ import (
 
 	"lading.dev/lading/api"
 	"lading.dev/lading/store"
+	ordersync "lading.dev/lading/sync"
 )
 
 // testMaxFile keeps the demo portal's files small in tests.
@@ -68,7 +69,9 @@ func TestEndToEnd(t *testing.T) {
 	var ids []int64
 	want := map[int64]api.Line{}
 	for _, number := range orders {
-		tasks, skipped, err := c.QueueOrder(ctx, number)
+		res, tasks, err := c.Queue(ctx, ordersync.QueueRequest{Order: number,
+			AcceptLicense: true})
+		skipped := res.Skipped
 		if err != nil || len(skipped) > 0 || len(tasks) == 0 {
 			t.Fatalf("queue %s: %d tasks, skipped %v, %v", number, len(tasks), skipped, err)
 		}

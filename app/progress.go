@@ -38,6 +38,11 @@ func showProgress(ctx context.Context, e *env, m *downloader.Manager, ids []int6
 	reported := map[int64]bool{}
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
+	// Wake as soon as the tasks finish rather than at the next tick.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	over := make(chan struct{})
+	go func() { m.Wait(wctx, ids...); close(over) }()
 	for {
 		left := 0
 		for _, p := range m.Snapshot() {
@@ -61,6 +66,8 @@ func showProgress(ctx context.Context, e *env, m *downloader.Manager, ids []int6
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-over:
+			over = nil
 		}
 	}
 }

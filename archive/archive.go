@@ -213,7 +213,8 @@ func (a *Archive) put(ctx context.Context, v *store.ArchiveVersion, body []byte)
 }
 
 // repair writes a known body again after its file went missing or changed.
-func (a *Archive) repair(ctx context.Context, d store.DocumentEntry, body []byte, sha string) error {
+func (a *Archive) repair(ctx context.Context, d store.DocumentEntry, body []byte,
+	sha string) error {
 	stored, err := a.place(layoutPath(versionOf(d, d.Version, sha, 0)), body, sha)
 	if err != nil {
 		return err

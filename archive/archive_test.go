@@ -17,7 +17,8 @@ func TestArchiveFilesPDFUnderAccountOrderAndLine(t *testing.T) {
 	claim := makePDF(t, "claim SO-1")
 	eula := makePDF(t, "eula SO-1")
 	f.order("SO-1",
-		doc{id: "D1", line: "20", kind: api.DocClaimCertificate, paks: []string{"PAK-A"}, body: claim},
+		doc{id: "D1", line: "20", kind: api.DocClaimCertificate, paks: []string{"PAK-A"},
+			body: claim},
 		doc{id: "D2", kind: api.DocEULA, body: eula})
 
 	if res := f.fetch(); res.Fetched != 2 || len(res.Failed) != 0 {

@@ -97,7 +97,8 @@ func checkManifest(t *testing.T, zr *zip.Reader) {
 	if err := json.NewDecoder(rc).Decode(&man); err != nil {
 		t.Fatal(err)
 	}
-	if len(man.Orders) != 2 || man.Orders[0].Number != "SO-1" || man.Orders[0].PONumber != "PO-SO-1" {
+	if len(man.Orders) != 2 || man.Orders[0].Number != "SO-1" ||
+		man.Orders[0].PONumber != "PO-SO-1" {
 		t.Fatalf("manifest orders = %+v", man.Orders)
 	}
 	claim := man.Orders[0].Documents[0]
@@ -290,7 +291,8 @@ func TestImportRefusesEntriesThatWouldEscapeTheArchive(t *testing.T) {
 
 	// Nothing landed outside the archive, and inside only the good file.
 	var stray []string
-	for _, dir := range []string{outside, filepath.Dir(f.a.Dir), filepath.Dir(filepath.Dir(f.a.Dir))} {
+	parent := filepath.Dir(f.a.Dir)
+	for _, dir := range []string{outside, parent, filepath.Dir(parent)} {
 		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && !strings.HasPrefix(p, f.a.Dir) &&
 				strings.HasSuffix(p, ".pdf") {

@@ -227,7 +227,8 @@ func (a *Archive) manifest(ctx context.Context, items []exportItem) (Manifest, e
 
 // manifestOrder describes one order: from the synced order when the store
 // has it, else from what its archived versions recorded.
-func (a *Archive) manifestOrder(ctx context.Context, number string, items []exportItem) (ManifestOrder, error) {
+func (a *Archive) manifestOrder(ctx context.Context, number string,
+	items []exportItem) (ManifestOrder, error) {
 	first := items[0].v
 	mo := ManifestOrder{Number: number, AccountID: first.AccountID, PONumber: first.PONumber,
 		Created: stamp(first.OrderDate), Lines: []ManifestLine{},

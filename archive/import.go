@@ -267,7 +267,8 @@ func (b *bundle) document(mv ManifestVersion) ([]byte, error) {
 }
 
 // importedVersion describes a bundle's version for this archive's index.
-func importedVersion(mo ManifestOrder, md ManifestDocument, mv ManifestVersion) store.ArchiveVersion {
+func importedVersion(mo ManifestOrder, md ManifestDocument,
+	mv ManifestVersion) store.ArchiveVersion {
 	v := store.ArchiveVersion{AccountID: mo.AccountID, OrderNumber: mo.Number,
 		PONumber: mo.PONumber, OrderDate: parseStamp(mo.Created), DocID: md.ID,
 		LineID: md.LineID, Kind: md.Kind, Title: md.Title, FileName: md.FileName,

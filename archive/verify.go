@@ -47,7 +47,8 @@ func (r Report) String() string {
 	s := fmt.Sprintf("Checked %d files: %d intact, %d changed, %d missing.", len(r.Files),
 		r.Intact, r.Changed, r.Missing)
 	if r.Changed+r.Missing > 0 {
-		s += " Fetch the documents again (Fetch all) and download the files again."
+		s += " Fetch those documents again (lading archive, or Fetch all in the window) " +
+			"and download those files again."
 	}
 	return s
 }

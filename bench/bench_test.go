@@ -18,9 +18,12 @@ import (
 	"github.com/cavaliergopher/grab/v3"
 )
 
-// What the comparisons move, and how often each tool runs.
+// rounds is how often each tool runs in each comparison; BENCH_ROUNDS
+// changes it for a quick look.
+var rounds = envInt("BENCH_ROUNDS", 3)
+
+// What the comparisons move.
 const (
-	rounds    = 3
 	bigSize   = 1 << 30 // the verified download and the resume
 	hugeSize  = 4 << 30 // the memory check
 	resumeAt  = bigSize / 10 * 9
@@ -42,7 +45,7 @@ type bench struct {
 // BenchmarkVersus runs every comparison once, side by side, and prints the
 // table of medians and ratios that docs/benchmarks.md shows.
 func BenchmarkVersus(b *testing.B) {
-	e := &bench{ctx: context.Background(), bin: ladingBin(b), dir: b.TempDir(),
+	e := &bench{ctx: context.Background(), bin: ladingBin(b), dir: scratch(b),
 		table: &table{}}
 	for _, tool := range []string{"curl", "aria2c", "md5sum", "sync"} {
 		need(b, tool)

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -223,6 +224,32 @@ func waitSize(ctx context.Context, path string, n int64) error {
 		case <-time.After(2 * time.Millisecond):
 		}
 	}
+}
+
+// envInt reads a positive number from the environment, or gives def.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// scratch makes a folder for a benchmark's files and removes it at the
+// end. It lives under $BENCH_DIR, else /var/tmp: the usual place for large
+// temporary files, on disk, where /tmp is often a small RAM disk on which
+// a flush costs nothing and gigabytes do not fit.
+func scratch(b *testing.B) string {
+	b.Helper()
+	base := os.Getenv("BENCH_DIR")
+	if base == "" {
+		base = "/var/tmp"
+	}
+	dir, err := os.MkdirTemp(base, "lading-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
 
 // mib shows bytes in MiB.

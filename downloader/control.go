@@ -155,6 +155,11 @@ func (m *Manager) readd(ctx context.Context, old, t store.Task) (store.Task, err
 	e := m.trackLocked(old)
 	var err error
 	switch {
+	case sameFile(old, t) && old.State == store.TaskDone && !exists(old.DestPath) &&
+		exists(old.PartPath):
+		// A rename lost to a power cut: verify the partial and rename it.
+		e.task.URL = t.URL
+		ps, err = m.settleLocked(e, store.TaskQueued)
 	case !sameFile(old, t), old.State == store.TaskDone && !exists(old.DestPath):
 		ps, err = m.renewLocked(ctx, e, t)
 	case old.State == store.TaskFailed, old.State == store.TaskCanceled:

@@ -229,7 +229,9 @@ func (j *job) restart(reason string) step {
 func (j *job) verify() step {
 	n, err := fileSize(j.t.PartPath)
 	j.t.State, j.t.BytesDone = store.TaskVerifying, n
-	j.save(nil)
+	// Shown, not stored: after a crash a verifying task and a running one
+	// are both queued again, so the row has nothing to learn here.
+	j.m.show(j.t)
 	if err == nil && n != j.hashed {
 		// The digest does not cover the file exactly; read it all again.
 		j.t.HashState, j.t.HashOffset = nil, 0
@@ -254,16 +256,19 @@ func (j *job) verify() step {
 
 // finish moves the verified file to its final name.
 func (j *job) finish() step {
-	if err := commit(j.t.PartPath, j.t.DestPath); err != nil {
+	j.m.committing(j.t.ID)
+	began := time.Now()
+	if err := commit(j.t.PartPath, j.t.DestPath, &j.m.dirs); err != nil {
 		j.err = err
 		return j.fail
 	}
+	flush := time.Since(began)
 	j.t.State, j.t.Size, j.t.BytesDone = store.TaskDone, j.hashed, j.hashed
 	j.t.HashState, j.t.HashOffset = nil, 0
 	j.t.LastError, j.t.Finished = "", time.Now()
 	j.save(nil)
 	j.m.log.Info("Download verified", taskAttr(j.t), slog.Int64("size", j.hashed),
-		slog.Int("attempts", j.t.Attempts))
+		slog.Int("attempts", j.t.Attempts), slog.Duration("flush", flush))
 	return nil
 }
 

@@ -30,6 +30,7 @@ type Manager struct {
 	log     *slog.Logger
 	limiter *rate.Limiter // nil when there is no global rate limit
 	wake    chan struct{} // asks Run to look at the queue again
+	dirs    dirSyncer     // folders of renames not flushed yet
 
 	mu      sync.Mutex
 	entries map[int64]*entry
@@ -50,6 +51,7 @@ type entry struct {
 	stop       context.CancelCauseFunc // set while a worker owns the task
 	seq        uint64
 	preempting bool
+	committing bool   // verified and being flushed: no longer a transfer
 	want       string // state the user asked for while a worker stopped
 }
 
@@ -64,6 +66,7 @@ func New(st *store.Store, opts Options) *Manager {
 		entries: map[int64]*entry{},
 		workers: opts.Workers,
 		changed: make(chan struct{}),
+		dirs:    dirSyncer{log: opts.Logger},
 	}
 	if opts.RateLimit > 0 {
 		m.limiter = newLimiter(int64(opts.RateLimit))
@@ -99,7 +102,8 @@ func (m *Manager) Load(ctx context.Context) error {
 
 // Run downloads queued tasks with up to Workers transfers at once until ctx
 // is done. It returns nil after every worker has stopped and left its task
-// queued with the partial kept, or an error if the tasks cannot be loaded.
+// queued with the partial kept, and every finished file's rename is on
+// disk; or an error if the tasks cannot be loaded.
 func (m *Manager) Run(ctx context.Context) error {
 	if err := m.Load(ctx); err != nil {
 		if ctx.Err() != nil {
@@ -112,15 +116,20 @@ func (m *Manager) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	space := time.NewTicker(m.opts.SpaceEvery)
 	defer space.Stop()
+	dirs := time.NewTicker(dirFlushEvery)
+	defer dirs.Stop()
 	for {
 		m.dispatch(ctx, &wg)
 		select {
 		case <-ctx.Done():
 			wg.Wait()
+			m.dirs.flush()
 			return nil
 		case <-m.wake:
 		case <-space.C:
 			m.liftDiskFull()
+		case <-dirs.C:
+			m.dirs.flushSoon()
 		}
 	}
 }
@@ -172,15 +181,27 @@ func (m *Manager) dispatch(ctx context.Context, wg *sync.WaitGroup) {
 	}
 }
 
-// busyLocked counts tasks owned by a worker, including those still stopping.
+// busyLocked counts the transfers: tasks owned by a worker, including
+// those still stopping, but not those only flushing a verified file.
 func (m *Manager) busyLocked() int {
 	n := 0
 	for _, e := range m.entries {
-		if e.stop != nil {
+		if e.stop != nil && !e.committing {
 			n++
 		}
 	}
 	return n
+}
+
+// committing hands a task's worker slot to the queue while the worker
+// flushes and renames the verified file: on a disk that is slow to flush,
+// the next transfer need not wait for it, and flushes of many small files
+// share the file system's journal commits.
+func (m *Manager) committing(id int64) {
+	m.mu.Lock()
+	m.entries[id].committing = true
+	m.mu.Unlock()
+	m.kick()
 }
 
 // preemptLocked stops the newest transfers above the cap. Workers already
@@ -189,7 +210,7 @@ func (m *Manager) busyLocked() int {
 func (m *Manager) preemptLocked() {
 	var active []*entry
 	for _, e := range m.entries {
-		if e.stop != nil && !e.preempting && e.want == "" {
+		if e.stop != nil && !e.preempting && !e.committing && e.want == "" {
 			active = append(active, e)
 		}
 	}
@@ -241,7 +262,7 @@ func (m *Manager) release(id int64) {
 	m.mu.Lock()
 	e := m.entries[id]
 	e.stop(nil)
-	e.stop, e.preempting = nil, false
+	e.stop, e.preempting, e.committing = nil, false, false
 	m.changedLocked()
 	want := e.want
 	e.want = ""
@@ -281,15 +302,15 @@ func (m *Manager) trackLocked(t store.Task) *entry {
 
 // record writes a worker's row for its task and tells the observer. cause
 // is set when the task failed. The task's speed cap and priority belong to
-// the Manager, which may change them while the worker runs, so the row
-// takes them from the entry, under the same lock as Move and SetRateLimit.
+// the Manager, which may change them while the worker runs (the row's
+// update leaves them alone), so the entry keeps its own.
 func (m *Manager) record(t *store.Task, cause *TaskError) error {
-	m.mu.Lock()
-	e := m.entries[t.ID]
-	t.RateLimit, t.Priority = e.task.RateLimit, e.task.Priority
 	// The write outlives the job's context: a stopping task must still
 	// record where it stopped.
 	err := m.st.UpdateTask(context.Background(), t)
+	m.mu.Lock()
+	e := m.entries[t.ID]
+	t.RateLimit, t.Priority = e.task.RateLimit, e.task.Priority
 	e.task, e.done, e.speed, e.eta = *t, t.BytesDone, 0, 0
 	e.err = cause
 	p := e.progressLocked()
@@ -297,6 +318,18 @@ func (m *Manager) record(t *store.Task, cause *TaskError) error {
 	m.mu.Unlock()
 	m.emit(p)
 	return err
+}
+
+// show tells the observer of a worker's new state without storing it.
+func (m *Manager) show(t store.Task) {
+	m.mu.Lock()
+	e := m.entries[t.ID]
+	t.RateLimit, t.Priority = e.task.RateLimit, e.task.Priority
+	e.task, e.done, e.speed, e.eta = t, t.BytesDone, 0, 0
+	p := e.progressLocked()
+	m.changedLocked()
+	m.mu.Unlock()
+	m.emit(p)
 }
 
 // report updates a transfer's live numbers and tells the observer.

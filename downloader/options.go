@@ -92,7 +92,11 @@ func (o Options) withDefaults() Options {
 		o.Workers = 3
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// Keep a connection per worker and more: the default keeps two, so
+		// a queue of small files would open a new connection for most.
+		t.MaxIdleConnsPerHost = 32
+		o.HTTPClient = &http.Client{Transport: t}
 	}
 	if o.Observer == nil {
 		o.Observer = nopObserver{}

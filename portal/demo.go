@@ -180,7 +180,7 @@ func demoNotices() orderSpec {
 	withdrawn.notices = []api.Notice{{Kind: api.NoticeDeferral,
 		Text: "Version 17.1.0 was withdrawn because it fails to boot on early " +
 			"hardware. A fixed image will be added to this order."}}
-	trial := software("50", "LF-900-SW-EFT", "LF-900 firewall system image 7.1.0, "+
+	trial := software("15", "LF-900-SW-EFT", "LF-900 firewall system image 7.1.0, "+
 		"early field trial", "img-firewall-7.1.0-eft.bin", 2*mib)
 	trial.holds = []api.Hold{{Type: "new product", Reason: "Release 7.1.0 ships once " +
 		"the product team signs off the field trial; the line opens by itself then."}}
@@ -188,11 +188,11 @@ func demoNotices() orderSpec {
 		number: "SO-10005", po: "PO-47950", shipTo: shipDCEast, age: 30, revision: 3,
 		lines: []lineSpec{
 			old,
+			trial,
 			software("20", "LF-900-SW", "LF-900 firewall system image 7.0.2",
 				"img-firewall-7.0.2.bin", 6*mib+512*kib),
 			withdrawn,
 			license("40", "LF-900-VPN-LIC", "LF-900 remote access VPN license", 3),
-			trial,
 		},
 		docs: []docSpec{
 			{kind: api.DocClaimCertificate, lineID: "40", paks: 3},

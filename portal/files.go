@@ -59,6 +59,10 @@ func (s *Server) ticket(r *http.Request, order, line string,
 		ls = &lineState{}
 		s.st.Lines[key] = ls
 	}
+	if ls.Grant == "" && req.Continue != "" && req.Continue == ls.LastGrant &&
+		s.now().Sub(ls.LastGrantAt) < continueWindow {
+		ls.Grant = ls.LastGrant // the client is finishing that download
+	}
 	renewed := ls.Grant != ""
 	if !renewed {
 		review, err := s.grantLocked(o, l, ls, req.Reason)
@@ -99,6 +103,7 @@ func (s *Server) grantLocked(o *api.Order, l *api.Line, ls *lineState,
 	ls.Count++
 	ls.Approved = false
 	ls.Grant = fmt.Sprintf("G-%d", s.nextIDLocked())
+	ls.LastGrant, ls.LastGrantAt = ls.Grant, now
 	s.updateLineLocked(o, l)
 	return nil, nil
 }

@@ -29,6 +29,10 @@ const (
 	reviewDaysLong  = 3
 )
 
+// continueWindow is how long a client may resume a grant whose file was
+// already sent to its end.
+const continueWindow = 24 * time.Hour
+
 // reasonWindow is how long after an order became available a second
 // download needs only a reason.
 const reasonWindow = 90 * 24 * time.Hour
@@ -58,8 +62,13 @@ type lineState struct {
 	// Grant is the open grant: a counted download whose file has not yet
 	// been served to its last byte. Asking again while it is open renews
 	// the link without counting.
-	Grant    string       `json:"grant,omitempty"`
-	Approved bool         `json:"approved,omitempty"`
+	Grant string `json:"grant,omitempty"`
+	// LastGrant is the most recent grant, open or not, and LastGrantAt
+	// when it was given; a client resuming it within continueWindow gets
+	// it back without a new count.
+	LastGrant   string    `json:"last_grant,omitempty"`
+	LastGrantAt time.Time `json:"last_grant_at,omitempty"`
+	Approved    bool      `json:"approved,omitempty"`
 	Review   *reviewState `json:"review,omitempty"`
 	Reasons  []string     `json:"reasons,omitempty"`
 }

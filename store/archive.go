@@ -123,7 +123,8 @@ const catalogSQL = `WITH catalog AS (
 )
 SELECT c.account_id, c.order_number, c.po_number, c.order_date, c.doc_id, c.line_id,
 	c.product_id, c.kind, c.title, c.file_name, c.size, c.sha256, c.paks,
-	c.position < 1000000, COALESCE(v.id, 0), COALESCE(v.version, 0), COALESCE(b.path, ''), COALESCE(v.size, 0),
+	c.position < 1000000, COALESCE(v.id, 0), COALESCE(v.version, 0), COALESCE(b.path, ''),
+	COALESCE(v.size, 0),
 	COALESCE(v.sha256, ''), COALESCE(v.source, ''), COALESCE(v.fetched_at, ''),
 	COALESCE((SELECT e.result || '|' || e.at FROM audit_events e
 		WHERE e.event = 'verify' AND e.checksum = v.sha256 ORDER BY e.id DESC LIMIT 1), '')
@@ -208,7 +209,8 @@ func scanEntry(r scanner) (DocumentEntry, error) {
 	var orderDate, paks, fetched, check string
 	err := r.Scan(&e.AccountID, &e.OrderNumber, &e.PONumber, &orderDate, &e.ID, &e.LineID,
 		&e.ProductID, &e.Kind, &e.Title, &e.FileName, &e.Size, &e.SHA256, &paks,
-		&e.Listed, &e.VersionID, &e.Version, &e.Path, &e.LocalSize, &e.LocalSHA, &e.Source, &fetched,
+		&e.Listed, &e.VersionID, &e.Version, &e.Path, &e.LocalSize, &e.LocalSHA, &e.Source,
+		&fetched,
 		&check)
 	if err != nil {
 		return e, err

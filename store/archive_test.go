@@ -68,17 +68,47 @@ func TestFirstSchemaArchiveIsCarriedOver(t *testing.T) {
 func TestAuditTrailIsAppendOnly(t *testing.T) {
 	s := openTemp(t)
 	ctx := context.Background()
-	if err := s.RecordAudit(ctx, AuditEvent{Event: AuditVerify, File: "x", Result: ResultIntact}); err != nil {
+	e := AuditEvent{Event: AuditVerify, File: "x", Result: ResultIntact}
+	if err := s.RecordAudit(ctx, e); err != nil {
 		t.Fatal(err)
 	}
 	for _, stmt := range []string{"UPDATE audit_events SET result = 'changed'",
 		"DELETE FROM audit_events"} {
-		if _, err := s.DB().Exec(stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
+		_, err := s.DB().Exec(stmt)
+		if err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s: %v; want it refused", stmt, err)
 		}
 	}
 	evs, _ := s.AuditEvents(ctx, AuditFilter{})
 	if len(evs) != 1 || evs[0].Result != ResultIntact || evs[0].At.IsZero() {
 		t.Errorf("events = %+v", evs)
+	}
+}
+
+// TestLineConsentReadsTheOrderFlows checks that a download attempt can
+// carry the license acceptance and reason the order flows keep in their own
+// tables, and that the audit trail's own rows win.
+func TestLineConsentReadsTheOrderFlows(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	for _, stmt := range []string{
+		`INSERT INTO license_acceptances(order_number, line_id, user, accepted_at)
+			VALUES ('SO-1', '20', 'dana', '2025-05-05T10:00:00Z')`,
+		`INSERT INTO download_reasons(order_number, line_id, reason, given_at)
+			VALUES ('SO-1', '20', 'The disk failed.', '2025-05-05T10:00:00Z')`,
+	} {
+		if _, err := s.DB().Exec(stmt); err != nil {
+			t.Fatalf("the order flows' tables changed shape: %v", err)
+		}
+	}
+	c, err := s.LineConsent(ctx, "SO-1", "20")
+	if err != nil || c != (Consent{License: LicenseAccepted, Actor: "dana",
+		Reason: "The disk failed."}) {
+		t.Errorf("consent = %+v, %v", c, err)
+	}
+	s.RecordAudit(ctx, AuditEvent{Event: AuditLicense, OrderNumber: "SO-1",
+		License: LicenseDeclined, Actor: "lee"})
+	if c, _ := s.LineConsent(ctx, "SO-1", "20"); c.License != LicenseDeclined || c.Actor != "lee" {
+		t.Errorf("the audit trail's own acceptance row did not win: %+v", c)
 	}
 }

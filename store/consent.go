@@ -13,6 +13,8 @@ const (
 	PrefAccount = "account"
 	// PrefUser is the portal user Lading last signed in as.
 	PrefUser = "user"
+	// PrefAccounts lists the IDs of the user's accounts, comma-separated.
+	PrefAccounts = "accounts"
 )
 
 // Pref returns a stored preference, or "" when it was never set.

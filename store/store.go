@@ -46,6 +46,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", "immediate")
 	q.Set("_synchronous", "NORMAL")
+	// Keep prepared statements per connection: the download engine writes
+	// the same few statements for every file, and preparing them again
+	// costs more than running them.
+	q.Set("_stmt_cache_size", "64")
 	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)

@@ -87,7 +87,9 @@ func (s *Store) CreateTask(ctx context.Context, t *Task) error {
 // ErrExists is returned when a row with the same key is already there.
 var ErrExists = errors.New("already exists")
 
-// UpdateTask writes every mutable field of t.
+// UpdateTask writes every mutable field of t except its priority and speed
+// cap, which have their own setters (SetPriorities, SetTaskRateLimit), so a
+// worker saving its progress never undoes a move the user just made.
 func (s *Store) UpdateTask(ctx context.Context, t *Task) error {
 	t.Updated = time.Now()
 	var finished any
@@ -96,11 +98,11 @@ func (s *Store) UpdateTask(ctx context.Context, t *Task) error {
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE download_tasks SET url = ?, size = ?, md5 = ?,
 		state = ?, bytes_done = ?, etag = ?, last_modified = ?, hash_state = ?,
-		hash_offset = ?, attempts = ?, last_error = ?, priority = ?, updated_at = ?,
-		finished_at = ?, sha256 = ?, sha512 = ?, resumable = ?, rate_limit = ?
+		hash_offset = ?, attempts = ?, last_error = ?, updated_at = ?,
+		finished_at = ?, sha256 = ?, sha512 = ?, resumable = ?
 		WHERE id = ?`, t.URL, t.Size, t.MD5, t.State, t.BytesDone, t.ETag,
-		t.LastModified, t.HashState, t.HashOffset, t.Attempts, t.LastError, t.Priority,
-		timeText(t.Updated), finished, t.SHA256, t.SHA512, t.Resumable, t.RateLimit, t.ID)
+		t.LastModified, t.HashState, t.HashOffset, t.Attempts, t.LastError,
+		timeText(t.Updated), finished, t.SHA256, t.SHA512, t.Resumable, t.ID)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"lading.dev/lading/api"
 	"lading.dev/lading/store"
@@ -59,10 +60,11 @@ func HasCode(err error, code string) bool {
 	return errors.As(err, &e) && e.Code == code
 }
 
-// Client is a portal client bound to one base URL and bearer token.
+// Client is a portal client bound to one base URL and bearer token. It is
+// safe for concurrent use; SetToken changes the token for later requests.
 type Client struct {
 	base  *url.URL
-	token string
+	token atomic.Pointer[string]
 	http  *http.Client
 }
 
@@ -76,7 +78,21 @@ func NewClient(baseURL, token string, httpClient *http.Client) (*Client, error) 
 	if httpClient == nil {
 		httpClient = http.DefaultClient
 	}
-	return &Client{base: u, token: token, http: httpClient}, nil
+	c := &Client{base: u, http: httpClient}
+	c.token.Store(&token)
+	return c, nil
+}
+
+// SetToken makes later requests carry another token, after the user signed
+// in again.
+func (c *Client) SetToken(token string) { c.token.Store(&token) }
+
+// WithToken returns a client for the same portal with another token, to
+// check a token before keeping it.
+func (c *Client) WithToken(token string) *Client {
+	other := &Client{base: c.base, http: c.http}
+	other.token.Store(&token)
+	return other
 }
 
 // HTTPClient returns an HTTP client that trusts the system's certificate
@@ -184,7 +200,7 @@ func (c *Client) Order(ctx context.Context, number string) (api.Order, error) {
 
 // DownloadTicket asks the portal for a signed URL for one line's file.
 func (c *Client) DownloadTicket(ctx context.Context, order, line string) (api.DownloadTicket, error) {
-	t, review, err := c.Ticket(ctx, order, line, "")
+	t, review, err := c.Ticket(ctx, order, line, api.TicketRequest{})
 	if err == nil && review != nil {
 		err = reviewError(review)
 	}
@@ -192,14 +208,14 @@ func (c *Client) DownloadTicket(ctx context.Context, order, line string) (api.Do
 }
 
 // Ticket asks for a download of one line, giving a reason when the line's
-// next download needs one. The portal answers a ticket, or a review when the
-// request went to review.
-func (c *Client) Ticket(ctx context.Context, order, line, reason string) (api.DownloadTicket, *api.Review, error) {
+// next download needs one and the grant it resumes, if any. The portal
+// answers a ticket, or a review when the request went to review.
+func (c *Client) Ticket(ctx context.Context, order, line string, r api.TicketRequest) (api.DownloadTicket, *api.Review, error) {
 	var t api.DownloadTicket
 	p := fill(api.PathDownload, "{order}", order, "{line}", line)
 	var body any
-	if reason != "" {
-		body = api.TicketRequest{Reason: reason}
+	if r != (api.TicketRequest{}) {
+		body = r
 	}
 	resp, err := c.send(ctx, http.MethodPost, p, nil, body, "")
 	if err != nil {
@@ -337,7 +353,7 @@ func (c *Client) send(ctx context.Context, method, path string, q url.Values, bo
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Authorization", "Bearer "+*c.token.Load())
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

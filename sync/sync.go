@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"lading.dev/lading/api"
@@ -166,12 +167,17 @@ func (s *Syncer) storeAccounts(ctx context.Context, res *Result) error {
 	if err != nil {
 		return err
 	}
-	for _, a := range me.Accounts {
+	ids := make([]string, len(me.Accounts))
+	for i, a := range me.Accounts {
 		if err := s.Store.PutAccount(ctx, a); err != nil {
 			return fmt.Errorf("store account %s: %w", a.ID, err)
 		}
+		ids[i] = a.ID
 	}
 	res.Accounts = len(me.Accounts)
+	if err := s.Store.SetPref(ctx, store.PrefAccounts, strings.Join(ids, ",")); err != nil {
+		return err
+	}
 	return s.Store.SetPref(ctx, store.PrefUser, me.User)
 }
 

@@ -79,8 +79,9 @@ func (t *archiveTab) newSearchBar() fyne.CanvasObject {
 	t.until = dateEntry("Ordered until (YYYY-MM-DD)", func() { t.reload() })
 	t.clearButton = widget.NewButtonWithIcon("", theme.ContentClearIcon(), t.onClear)
 	dates := container.NewGridWithColumns(2, t.since, t.until)
-	filters := container.NewHBox(t.kind, container.NewGridWrap(fyne.NewSize(420,
-		t.since.MinSize().Height), dates), t.clearButton, t.count)
+	height := t.since.MinSize().Height
+	filters := container.NewHBox(container.NewGridWrap(fyne.NewSize(190, height), t.kind),
+		container.NewGridWrap(fyne.NewSize(420, height), dates), t.clearButton, t.count)
 	search := container.NewBorder(nil, nil, widget.NewIcon(theme.SearchIcon()), nil, t.search)
 	return container.NewBorder(nil, nil, nil, filters, search)
 }

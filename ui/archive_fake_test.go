@@ -16,7 +16,8 @@ import (
 // way the store does for the fields the tab sets, and answers the rest
 // with fixed data.
 
-func (f *fakeBackend) FindDocuments(_ context.Context, q store.DocQuery) ([]store.DocumentEntry, error) {
+func (f *fakeBackend) FindDocuments(_ context.Context,
+	q store.DocQuery) ([]store.DocumentEntry, error) {
 	f.record("find %q %q", q.Text, q.Kind)
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -38,12 +39,14 @@ func fakeReport() archive.Report {
 	return archive.Report{At: time.Date(2025, 3, 14, 10, 0, 0, 0, time.UTC), Intact: 1,
 		Changed: 1, Files: []archive.FileCheck{
 			{Kind: archive.KindDocument, Label: "SO-2 d1 v1", Path: "/tmp/archive/SO-2/claim.pdf",
-				Result: store.ResultChanged, Detail: "Its SHA-256 is 00ff where aa11 was recorded."},
+				Result: store.ResultChanged,
+				Detail: "Its SHA-256 is 00ff where aa11 was recorded."},
 			{Kind: archive.KindDownload, Label: "SO-1 line 1.1", Path: "/tmp/a.iso",
 				Result: store.ResultIntact}}}
 }
 
-func (f *fakeBackend) VerifyArchive(_ context.Context, progress archive.Progress) (archive.Report, error) {
+func (f *fakeBackend) VerifyArchive(_ context.Context,
+	progress archive.Progress) (archive.Report, error) {
 	f.record("verify")
 	progress(1, 2)
 	progress(2, 2)
@@ -83,7 +86,8 @@ func fakeHistory() []store.AuditEvent {
 	}
 }
 
-func (f *fakeBackend) LineHistory(_ context.Context, order, line string) ([]store.AuditEvent, error) {
+func (f *fakeBackend) LineHistory(_ context.Context,
+	order, line string) ([]store.AuditEvent, error) {
 	f.record("history %s %s", order, line)
 	if order == "SO-2" && line == "2.1" {
 		return fakeHistory(), nil

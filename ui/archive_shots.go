@@ -3,8 +3,11 @@ package ui
 import (
 	"context"
 	"fmt"
+	"image"
 	"path/filepath"
 	"time"
+
+	"fyne.io/fyne/v2/driver/software"
 
 	"lading.dev/lading/api"
 	"lading.dev/lading/store"
@@ -111,7 +114,7 @@ func (w *Window) shootHistory(ctx context.Context, dir, number, lineID string) e
 	if err := waitClosed(ctx, done, "the history"); err != nil {
 		return err
 	}
-	return w.capture(ctx, filepath.Join(dir, "history.png"), settleArchive)
+	return w.captureDialog(ctx, filepath.Join(dir, "history.png"), settleArchive)
 }
 
 func waitClosed(ctx context.Context, done <-chan struct{}, what string) error {
@@ -121,4 +124,45 @@ func waitClosed(ctx context.Context, done <-chan struct{}, what string) error {
 	case <-ctx.Done():
 		return fmt.Errorf("wait for %s: %w", what, ctx.Err())
 	}
+}
+
+// captureDialog is capture for a view with a dialog open. When the window
+// has to be drawn again in software (see grab), the dialog is drawn too:
+// it lives in the canvas's overlays, which the software canvas does not
+// see unless it is given them.
+func (w *Window) captureDialog(ctx context.Context, path string, settle time.Duration) error {
+	select {
+	case <-time.After(settle):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	var img image.Image
+	if err := w.ui.postWait(ctx, func() { img = w.grabWithOverlays() }); err != nil {
+		return err
+	}
+	return writePNG(path, img)
+}
+
+// grabWithOverlays captures the window with its dialogs; it runs on the
+// Fyne thread.
+func (w *Window) grabWithOverlays() image.Image {
+	c := w.Canvas()
+	if img := c.Capture(); img != nil && !blank(img) {
+		return opaque(img)
+	}
+	content, overlays := c.Content(), c.Overlays().List()
+	soft := software.NewCanvas()
+	soft.SetPadded(w.Padded())
+	soft.SetScale(c.Scale())
+	soft.SetContent(content)
+	for _, o := range overlays {
+		soft.Overlays().Add(o)
+	}
+	soft.Resize(c.Size())
+	img := soft.Capture()
+	for _, o := range overlays {
+		soft.Overlays().Remove(o)
+	}
+	w.SetContent(content) // hand the widgets back to the window
+	return img
 }

@@ -41,7 +41,8 @@ func TestArchiveTabListsDocuments(t *testing.T) {
 		title, details, paks, provenance string
 		archived                         bool
 	}{
-		{"Claim certificate SO-2", "Order SO-2 · Claim certificate · 2.0 kB · SHA-256 aa11bb22cc33",
+		{"Claim certificate SO-2",
+			"Order SO-2 · Claim certificate · 2.0 kB · SHA-256 aa11bb22cc33",
 			"PAKs: PAK-111, PAK-222", "Archived.", true},
 		{"End user license", "Order SO-3 · EULA · 4.1 kB · SHA-256 ff99ee88dd77",
 			"No product authorization keys", "Not archived yet.", false},

@@ -28,6 +28,7 @@ type fakeBackend struct {
 	syncErr   error
 	queued    int
 	queueErr  error
+	more      orderFakeState // what the order view's extra methods use
 	calls     []string
 }
 

@@ -19,7 +19,8 @@ import (
 
 // withHistory puts a History button beside a line's view in the order
 // detail.
-func (o *ordersTab) withHistory(order string, l api.Line, view fyne.CanvasObject) fyne.CanvasObject {
+func (o *ordersTab) withHistory(order string, l api.Line,
+	view fyne.CanvasObject) fyne.CanvasObject {
 	b := widget.NewButtonWithIcon("History", theme.HistoryIcon(), func() {
 		o.w.showHistory(order, l)
 	})

@@ -37,7 +37,8 @@ func TestHistoryDialogListsALinesAttempts(t *testing.T) {
 		"PRD-2.1 · Image 2.1 · base.iso, 4.2 GB · MD5 " + baseMD5,
 		"14 Mar 2025 09:30:00 · License agreement accepted",
 		"Download attempt 1 · retried",
-		"base.iso · 1.0 GB · MD5 9e107d9d372b · license accepted · The portal stopped answering.",
+		"base.iso · 1.0 GB · MD5 9e107d9d372b · license accepted · " +
+			"The portal stopped answering.",
 		"Download attempt 2 · done, MD5 verified",
 		"Verification · intact",
 		"Now · Download attempt 1 · running",

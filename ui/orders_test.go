@@ -109,7 +109,7 @@ func TestDownloadAllFollowsOrderState(t *testing.T) {
 		{"SO-1", true, "Order on hold (CREDIT): nothing can be downloaded until " +
 			"the hold is released."},
 		{"SO-2", false, ""},
-		{"SO-3", true, "Order archived: the portal no longer delivers its files."},
+		{"SO-3", true, "Order archived: it is view-only until you restore it."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.order, func(t *testing.T) {
@@ -124,8 +124,11 @@ func TestDownloadAllFollowsOrderState(t *testing.T) {
 			if o.downloadNote.Text != tt.note {
 				t.Errorf("note = %q, want %q", o.downloadNote.Text, tt.note)
 			}
-			if !slices.Contains(texts(o.detail), "Download all") {
-				t.Error("the detail does not show the Download all button")
+			// An archived order offers Restore instead of Download.
+			archived := tt.order == "SO-3"
+			if slices.Contains(texts(o.detail), "Download all") == archived ||
+				slices.Contains(texts(o.detail), "Restore order") != archived {
+				t.Errorf("detail buttons %v", texts(o.detail)[:12])
 			}
 		})
 	}
@@ -157,8 +160,8 @@ func TestDownloadAllReportsResult(t *testing.T) {
 			h.waitFor("the queue result", func() bool {
 				return h.w.orders.downloadNote.Text == tt.want
 			})
-			if !b.called("download SO-2") {
-				t.Error("DownloadOrder was not called for SO-2")
+			if !b.called(`queue SO-2 [] accept=false reason=""`) {
+				t.Errorf("QueueLines was not called for SO-2: %v", b.calls)
 			}
 			if h.w.orders.downloadButton.Disabled() {
 				t.Error("Download all still disabled after the result")

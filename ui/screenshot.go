@@ -40,6 +40,9 @@ func (w *Window) screenshots(dir, number string) error {
 	if err != nil {
 		return err
 	}
+	if err := w.shootOrderViews(w.ctx, dir, number); err != nil { // ui/orders_shots.go
+		return err
+	}
 	if err := w.shootDownloads(ctx, dir, number); err != nil {
 		return err
 	}

@@ -70,6 +70,8 @@ type Backend interface {
 	SetWorkers(n int)
 	// SetDownloadLimit caps one task in bytes a second; 0 lifts its cap.
 	SetDownloadLimit(id, bytesPerSecond int64) error
+	// The order view's needs are declared in ui/orders_backend.go.
+	orderBackend
 }
 
 // tickEvery is how often the updater polls downloads and repaints: about ten
