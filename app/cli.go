@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -238,13 +237,4 @@ func (e *env) openCore(ctx context.Context, cfg Config) (*Core, func(), error) {
 		return nil, nil, err
 	}
 	return c, func() { c.Close(); logFile.Close() }, nil
-}
-
-func sortedKeys(m map[string]bool) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -107,7 +107,7 @@ func runGet(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "lading get:", err)
 		return errUsage
 	}
-	c, closeCore, err := e.openCore(ctx, Config{NoPortal: true})
+	c, closeCore, err := e.openCore(ctx, Config{NoPortal: true, URLDownloads: true})
 	if err != nil {
 		return err
 	}

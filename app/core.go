@@ -28,8 +28,13 @@ type Config struct {
 	Workers   int
 	RateLimit float64 // bytes per second for all downloads; 0 means none
 	Log       *slog.Logger
-	// NoPortal skips the portal entirely, for plain URL downloads.
+	// NoPortal skips the portal entirely, for commands that only read the
+	// local database. Without a portal no download runs either, unless
+	// URLDownloads asks for the workers.
 	NoPortal bool
+	// URLDownloads starts the download workers even with NoPortal, for
+	// plain URL downloads.
+	URLDownloads bool
 	// DemoMaxFileSize caps the demo portal's file sizes (tests use it).
 	DemoMaxFileSize int64
 	// CAFile is a PEM file of certificate authorities to trust besides the
@@ -91,7 +96,11 @@ func Open(ctx context.Context, cfg Config) (*Core, error) {
 		}
 	}
 	c.Manager = downloader.New(st, opts)
-	c.start()
+	// A command that only reads must not resume queued portal downloads
+	// that it has no way to renew the addresses of.
+	if !cfg.NoPortal || cfg.URLDownloads {
+		c.start()
+	}
 	return c, nil
 }
 

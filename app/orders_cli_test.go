@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/pem"
 	"io"
 	"log"
-	"encoding/pem"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -35,12 +35,12 @@ func cliPortal(t *testing.T, cfg portal.Config) (*portal.Server, string) {
 // runCmd runs a subcommand in-process against a portal URL and data folder
 // and returns its error and everything it printed.
 func runCmd(t *testing.T, home, portalURL string, run func(context.Context, *env, []string) error,
-	args ...string) (error, string) {
+	args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
 	e := &env{g: &globals{home: home, portal: portalURL, workers: 2}, stdout: &out, stderr: &out}
 	err := run(context.Background(), e, args)
-	return err, out.String()
+	return out.String(), err
 }
 
 // answerPrompts makes the commands believe a person types the given lines.
@@ -61,21 +61,21 @@ func TestDownloadAsksForTheLicense(t *testing.T) {
 
 	oldTerm := stdinIsTerminal
 	stdinIsTerminal = func() bool { return false }
-	err, out := runCmd(t, home, url, runDownloadOrders, "SO-10002")
+	out, err := runCmd(t, home, url, runDownloadOrders, "SO-10002")
 	stdinIsTerminal = oldTerm
 	if err == nil || !strings.Contains(out, "--accept-license") {
 		t.Fatalf("without a terminal: %v\n%s", err, out)
 	}
 
 	answerPrompts(t, "n\n")
-	err, out = runCmd(t, home, url, runDownloadOrders, "SO-10002")
+	out, err = runCmd(t, home, url, runDownloadOrders, "SO-10002")
 	if err == nil || !strings.Contains(out, "declined") || fileExists(filepath.Join(home,
 		"downloads", "SO-10002", "notes-switch-9.1.0.txt")) {
 		t.Fatalf("declined: %v\n%s", err, out)
 	}
 
 	answerPrompts(t, "y\n")
-	err, out = runCmd(t, home, url, runDownloadOrders, "SO-10002")
+	out, err = runCmd(t, home, url, runDownloadOrders, "SO-10002")
 	if err != nil || !strings.Contains(out, "2 files downloaded and verified") {
 		t.Fatalf("accepted: %v\n%s", err, out)
 	}
@@ -86,7 +86,7 @@ func TestDownloadAsksForTheLicense(t *testing.T) {
 	}
 
 	// Downloading again spends nothing: the verified files are kept.
-	err, out = runCmd(t, home, url, runDownloadOrders, "SO-10002")
+	out, err = runCmd(t, home, url, runDownloadOrders, "SO-10002")
 	if err != nil || !strings.Contains(out, "2 verified files already on disk were kept") {
 		t.Errorf("second run: %v\n%s", err, out)
 	}
@@ -98,16 +98,16 @@ func TestDownloadReasonFlag(t *testing.T) {
 	srv, url := cliPortal(t, portal.Config{})
 	t.Setenv("LADING_TOKEN", srv.Token())
 	home := t.TempDir()
-	if err, out := runCmd(t, home, url, runDownloadOrders, "--accept-license", "--lines", "10",
+	if out, err := runCmd(t, home, url, runDownloadOrders, "--accept-license", "--lines", "10",
 		"SO-10001"); err != nil {
 		t.Fatalf("first: %v\n%s", err, out)
 	}
 	os.Remove(filepath.Join(home, "downloads", "SO-10001", "release-17.3.2.txt"))
-	err, out := runCmd(t, home, url, runDownloadOrders, "--lines", "10", "SO-10001")
+	out, err := runCmd(t, home, url, runDownloadOrders, "--lines", "10", "SO-10001")
 	if err == nil || !strings.Contains(out, "needs a reason") {
 		t.Fatalf("second without --reason: %v\n%s", err, out)
 	}
-	err, out = runCmd(t, home, url, runDownloadOrders, "--lines", "10", "--reason",
+	out, err = runCmd(t, home, url, runDownloadOrders, "--lines", "10", "--reason",
 		"restored lab", "SO-10001")
 	if err != nil {
 		t.Fatalf("second with --reason: %v\n%s", err, out)
@@ -119,7 +119,7 @@ func TestDownloadReasonFlag(t *testing.T) {
 func TestSignInErrorIsOneSentence(t *testing.T) {
 	_, url := cliPortal(t, portal.Config{})
 	t.Setenv("LADING_TOKEN", "stale-token")
-	err, _ := runCmd(t, t.TempDir(), url, runSync)
+	_, err := runCmd(t, t.TempDir(), url, runSync)
 	var out bytes.Buffer
 	code := exitStatus(err, &env{stderr: &out})
 	want := "lading: " + ordersync.SignInSentence + "\n"
@@ -152,7 +152,7 @@ func TestPrivateCA(t *testing.T) {
 	t.Setenv("LADING_TOKEN", srv.Token())
 
 	home := t.TempDir()
-	err, out := runCmd(t, home, ts.URL, runSync)
+	out, err := runCmd(t, home, ts.URL, runSync)
 	if err == nil || !strings.Contains(err.Error(), "--ca-file") {
 		t.Fatalf("without --ca-file: %v\n%s", err, out)
 	}
@@ -200,14 +200,14 @@ func TestLoginStoresToken(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("LADING_TOKEN", "")
 	answerPrompts(t, "secret-42\n")
-	err, out := runCmd(t, home, url, runLogin)
+	out, err := runCmd(t, home, url, runLogin)
 	if err != nil || !strings.Contains(out, "Signed in as demo@lading.test") {
 		t.Fatalf("login: %v\n%s", err, out)
 	}
 	if strings.Contains(out, "secret-42") {
 		t.Error("the token was printed")
 	}
-	if err, out := runCmd(t, home, url, runSync); err != nil {
+	if out, err := runCmd(t, home, url, runSync); err != nil {
 		t.Fatalf("sync with the stored token: %v\n%s", err, out)
 	}
 	_ = srv
@@ -219,7 +219,7 @@ func TestAccountsAndArchivedSearch(t *testing.T) {
 	srv, url := cliPortal(t, portal.Config{})
 	t.Setenv("LADING_TOKEN", srv.Token())
 	home := t.TempDir()
-	if err, out := runCmd(t, home, url, runSync); err != nil {
+	if out, err := runCmd(t, home, url, runSync); err != nil {
 		t.Fatalf("sync: %v\n%s", err, out)
 	}
 	var out bytes.Buffer
@@ -231,16 +231,16 @@ func TestAccountsAndArchivedSearch(t *testing.T) {
 		t.Errorf("--account ACME-2002 lists:\n%s", out.String())
 	}
 
-	err, list := runCmd(t, home, "", runOrderList, "--archived", "--search", "lr-4400")
+	list, err := runCmd(t, home, "", runOrderList, "--archived", "--search", "lr-4400")
 	if err != nil || !strings.Contains(list, "SO-10006") || strings.Contains(list, "SO-10001 ") {
 		t.Errorf("archived search: %v\n%s", err, list)
 	}
-	err, list = runCmd(t, home, "", runOrderList, "--archived", "--to", "2000-01-01")
+	list, err = runCmd(t, home, "", runOrderList, "--archived", "--to", "2000-01-01")
 	if err != nil || !strings.Contains(list, "No order matches") {
 		t.Errorf("archived search before 2000: %v\n%s", err, list)
 	}
 
-	if err, out := runCmd(t, home, "", runAccounts, "--use", "ACME-2002"); err != nil ||
+	if out, err := runCmd(t, home, "", runAccounts, "--use", "ACME-2002"); err != nil ||
 		!strings.Contains(out, "* ACME-2002") {
 		t.Errorf("accounts --use: %v\n%s", err, out)
 	}
@@ -253,16 +253,16 @@ func TestShareAndAccessCommands(t *testing.T) {
 	t.Setenv("LADING_TOKEN", srv.Token())
 	home := t.TempDir()
 	runCmd(t, home, url, runSync)
-	err, out := runCmd(t, home, url, runShare, "SO-10001", "--to", "a@example.com,b@example.com",
+	out, err := runCmd(t, home, url, runShare, "SO-10001", "--to", "a@example.com,b@example.com",
 		"--lines", "10,20", "--per-line", "--carton", "Box 4")
 	if err != nil || !strings.Contains(out, "4 emails recorded") {
 		t.Fatalf("share --per-line: %v\n%s", err, out)
 	}
-	err, out = runCmd(t, home, url, runShare, "--history")
+	out, err = runCmd(t, home, url, runShare, "--history")
 	if err != nil || strings.Count(out, "SO-10001") != 4 {
 		t.Errorf("history: %v\n%s", err, out)
 	}
-	err, out = runCmd(t, home, url, runAccess, srv.AccessLink(url, portal.ForeignOrder))
+	out, err = runCmd(t, home, url, runAccess, srv.AccessLink(url, portal.ForeignOrder))
 	if err != nil || !strings.Contains(out, portal.ForeignOrder) {
 		t.Errorf("access: %v\n%s", err, out)
 	}

@@ -81,9 +81,14 @@ type tool struct {
 func (e *bench) compare(b *testing.B, tools []tool) []series {
 	b.Helper()
 	res := make([]series, len(tools))
+	only := os.Getenv("BENCH_ONLY") // a quick look at some tools: "lading|curl -s"
 	for round := range rounds {
 		for k := range tools {
 			i := (k + round) % len(tools)
+			if only != "" && !matchesAny(tools[i].name, only) {
+				res[i] = append(res[i], sample{wall: time.Nanosecond})
+				continue
+			}
 			syncAll()
 			s, err := tools[i].run(round)
 			if err != nil {
@@ -93,6 +98,16 @@ func (e *bench) compare(b *testing.B, tools []tool) []series {
 		}
 	}
 	return res
+}
+
+// matchesAny reports whether name contains one of the |-separated words.
+func matchesAny(name, words string) bool {
+	for _, w := range strings.Split(words, "|") {
+		if w != "" && strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // verified is comparison 1: a 1 GiB download verified against its MD5.
@@ -146,7 +161,11 @@ func (e *bench) resume(b *testing.B) {
 			}
 			defer e.clean(dest, home)
 			syncAll()
-			return e.run(e.bin, "--home", home, "get", url, "--md5", src.md5, "-o", dest)
+			s, err := e.run(e.bin, "--home", home, "get", url, "--md5", src.md5, "-o", dest)
+			if err == nil {
+				err = resumedAt(home, resumeAt)
+			}
+			return s, err
 		}},
 		{name: "curl -C - -o F URL && md5sum F", run: func(int) (sample, error) {
 			defer e.clean(dest)
@@ -216,6 +235,22 @@ func (e *bench) ladingPartial(url, sum, dest string) (string, error) {
 	cmd.Process.Kill()
 	cmd.Wait()
 	return home, err
+}
+
+// resumedAt checks in lading's log that the run resumed from offset
+// rather than starting over.
+func resumedAt(home string, offset int64) error {
+	log, err := os.ReadFile(filepath.Join(home, "lading.log"))
+	if err != nil {
+		return err
+	}
+	want := fmt.Sprintf("offset=%d", offset)
+	for _, line := range strings.Split(string(log), "\n") {
+		if strings.Contains(line, `msg="Download resumed"`) && strings.Contains(line, want) {
+			return nil
+		}
+	}
+	return fmt.Errorf("lading did not resume from byte %d:\n%s", offset, log)
 }
 
 // curl fetches url into dest, continuing it with -C - when resume is set,

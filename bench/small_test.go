@@ -42,12 +42,12 @@ func (e *bench) smallFiles(b *testing.B) {
 	if len(lines) != manyFiles {
 		b.Fatalf("the portal offers %d fitting files, want %d", len(lines), manyFiles)
 	}
-	list, err := e.aria2List(srv, lines)
+	dest := filepath.Join(e.out, "small")
+	list, err := e.aria2List(srv, lines, dest)
 	if err != nil {
 		b.Fatal(err)
 	}
 
-	dest := filepath.Join(e.out, "small")
 	var home string
 	tools := []tool{
 		{name: fmt.Sprintf("lading --workers %d download --no-sync --accept-license (%d orders)", workers,
@@ -70,7 +70,7 @@ func (e *bench) smallFiles(b *testing.B) {
 			defer e.clean(dest)
 			return e.run("aria2c", "-q", "-i", list, "-j", fmt.Sprint(workers),
 				"--allow-overwrite=true", "--auto-file-renaming=false",
-				"--file-allocation=none", "-d", dest)
+				"--file-allocation=none")
 		}},
 	}
 	res := e.compare(b, tools)
@@ -114,16 +114,17 @@ func pickOrders(orders []api.Order, want int) ([]string, []fileLine) {
 }
 
 // aria2List asks the portal for a signed link to every file and writes
-// aria2c's input list: each link with its folder, name and MD5.
-func (e *bench) aria2List(srv *portal.Server, lines []fileLine) (string, error) {
+// aria2c's input list: each link with its folder under dest, its name and
+// its MD5, laid out as lading lays out its downloads.
+func (e *bench) aria2List(srv *portal.Server, lines []fileLine, dest string) (string, error) {
 	var sb strings.Builder
 	for _, fl := range lines {
 		t, err := ticket(srv, fl.order, fl.line.ID)
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&sb, "%s\n  dir=%s\n  out=%s\n  checksum=md5=%s\n", t.URL, fl.order,
-			fl.line.FileName, fl.line.MD5)
+		fmt.Fprintf(&sb, "%s\n  dir=%s\n  out=%s\n  checksum=md5=%s\n", t.URL,
+			filepath.Join(dest, fl.order), fl.line.FileName, fl.line.MD5)
 	}
 	path := filepath.Join(e.dir, "aria2.list")
 	return path, os.WriteFile(path, []byte(sb.String()), 0o644)

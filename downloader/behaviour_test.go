@@ -463,3 +463,46 @@ func TestTaskRateLimit(t *testing.T) {
 		t.Errorf("cap after lifting it: row %d", row.RateLimit)
 	}
 }
+
+// TestCommit covers the last step: the flush before the rename, and what
+// happens when a power cut loses the rename.
+func TestCommit(t *testing.T) {
+	content := payload(50_000)
+
+	t.Run("folders of renames are flushed before Run returns", func(t *testing.T) {
+		srv := newServer(t, content)
+		h := newHarness(t)
+		task := h.add(h.spec(srv, "f.bin", content))
+		h.start()
+		if err := h.wait(task.ID); err != nil {
+			t.Fatal(err)
+		}
+		h.stop()
+		h.m.dirs.mu.Lock()
+		defer h.m.dirs.mu.Unlock()
+		if len(h.m.dirs.dirty) != 0 {
+			t.Errorf("folders left unflushed: %v", h.m.dirs.dirty)
+		}
+	})
+
+	t.Run("a lost rename is finished from the partial without a download", func(t *testing.T) {
+		srv := newServer(t, content)
+		h := newHarness(t)
+		spec := h.spec(srv, "lost.bin", content)
+		task := h.add(spec)
+		h.start()
+		if err := h.wait(task.ID); err != nil {
+			t.Fatal(err)
+		}
+		// What a power cut before the folder's flush leaves: the partial.
+		if err := os.Rename(task.DestPath, task.PartPath); err != nil {
+			t.Fatal(err)
+		}
+		again := h.add(spec)
+		err := h.wait(again.ID)
+		checkDone(t, h.row(again.ID), content, err)
+		if n := len(srv.requests()); n != 1 {
+			t.Errorf("%d requests, want the partial renamed without another", n)
+		}
+	})
+}

@@ -214,8 +214,8 @@ func (b *hashingBody) finish() {
 
 // checkpointer saves the digest state every so many bytes or seconds, on
 // a goroutine of its own so the store never slows the transfer, and asks
-// the kernel to start writing the file out as it goes, so the flush before
-// the final rename has little left to do.
+// the kernel to start writing the file out every megabyte, so the flush
+// before the final rename has little left to do.
 type checkpointer struct {
 	every  int64
 	period time.Duration
@@ -223,9 +223,11 @@ type checkpointer struct {
 	path   string // the partial: its size tells what grab has written
 	log    *slog.Logger
 
-	// The hasher's side: when the last state was taken.
-	base int64
-	at   time.Time
+	// The hasher's side: when the last state was taken, and where the
+	// saver was last asked to start write-back.
+	base   int64
+	at     time.Time
+	kicked int64
 
 	mu    sync.Mutex
 	ready *mark // taken by the hasher, not stored yet
@@ -249,6 +251,10 @@ type mark struct {
 // has not written yet.
 const recheck = 20 * time.Millisecond
 
+// writebackEvery is how much new data wakes the saver to start its
+// write-back, between checkpoints.
+const writebackEvery = 1 << 20
+
 // start runs the saver.
 func (c *checkpointer) start() {
 	c.at = time.Now()
@@ -261,6 +267,10 @@ func (c *checkpointer) start() {
 // hashed is called by the hasher after each piece: when a checkpoint is
 // due it captures the digests, which cover off bytes, for the saver.
 func (c *checkpointer) hashed(sum digests, off int64) {
+	if off-c.kicked >= writebackEvery {
+		c.kicked = off
+		c.poke()
+	}
 	if off-c.base < c.every && time.Since(c.at) < c.period {
 		return
 	}
@@ -273,15 +283,20 @@ func (c *checkpointer) hashed(sum digests, off int64) {
 	c.mu.Lock()
 	c.ready = &mark{off: off, state: state}
 	c.mu.Unlock()
+	c.poke()
+}
+
+// poke wakes the saver, which may already be awake.
+func (c *checkpointer) poke() {
 	select {
 	case c.wake <- struct{}{}:
 	default:
 	}
 }
 
-// run stores the newest state once the partial holds every byte it
-// covers (grab appends in order, so the file's size says so), until
-// finish.
+// run starts write-back of what grab has written and stores the newest
+// state once the partial holds every byte it covers (grab appends in
+// order, so the file's size says so), until finish.
 func (c *checkpointer) run() {
 	defer close(c.done)
 	wb := &writeback{path: c.path}
@@ -295,28 +310,34 @@ func (c *checkpointer) run() {
 		case <-c.wake:
 		case <-retry.C:
 		}
+		n, err := fileSize(c.path)
+		if err != nil {
+			continue
+		}
+		wb.push(n)
 		c.mu.Lock()
 		m := c.ready
-		c.mu.Unlock()
-		if m == nil {
-			continue
-		}
-		if n, err := fileSize(c.path); err != nil || n < m.off {
-			retry.Reset(recheck)
-			continue
-		}
-		c.mu.Lock()
-		if c.ready == m {
+		if m != nil && m.off <= n {
 			c.ready = nil
 		}
 		c.mu.Unlock()
-		if err := c.save(m.state, m.off); err != nil {
-			c.log.Warn("Checkpoint not saved", slog.Int64("offset", m.off), errAttr(err))
-			continue
+		switch {
+		case m == nil:
+		case m.off > n:
+			retry.Reset(recheck)
+		default:
+			c.store(m)
 		}
-		c.off, c.state, c.saved = m.off, m.state, true
-		wb.push(m.off)
 	}
+}
+
+// store saves one checkpoint.
+func (c *checkpointer) store(m *mark) {
+	if err := c.save(m.state, m.off); err != nil {
+		c.log.Warn("Checkpoint not saved", slog.Int64("offset", m.off), errAttr(err))
+		return
+	}
+	c.off, c.state, c.saved = m.off, m.state, true
 }
 
 // finish stops the saver; a checkpoint still pending is dropped, since the

@@ -132,7 +132,7 @@ func (j *job) newBody(size int) *hashingBody {
 	id, ctx, st := j.t.ID, context.WithoutCancel(j.ctx), j.m.st
 	cp := &checkpointer{
 		every: j.m.opts.CheckpointBytes, period: j.m.opts.CheckpointEvery,
-		base: j.hashed, path: j.t.PartPath, log: j.m.log,
+		base: j.hashed, kicked: j.hashed, path: j.t.PartPath, log: j.m.log,
 		save: func(state []byte, off int64) error {
 			return st.SaveProgress(ctx, id, off, state, off)
 		},

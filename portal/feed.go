@@ -1,9 +1,11 @@
 package portal
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -46,7 +48,47 @@ func (s *Server) onOrders(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := s.feedPageLocked(start, limit, since, q.Get("account"))
-	s.sendJSON(w, http.StatusOK, page)
+	body, err := s.pageJSONLocked(page)
+	if err != nil {
+		s.sendFailure(w, err)
+		return
+	}
+	s.sendBody(w, http.StatusOK, body)
+}
+
+// pageJSONLocked encodes a feed page as encodeJSON would, from the cached
+// JSON of each order: an account of ten thousand orders is encoded once,
+// not at every sync.
+func (s *Server) pageJSONLocked(page api.OrderPage) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(`{"orders":[`)
+	for i := range page.Orders {
+		o := &page.Orders[i]
+		enc, ok := s.encoded[o.Number]
+		if !ok {
+			var err error
+			if enc, err = encodeJSON(o); err != nil {
+				return nil, err
+			}
+			enc = bytes.TrimSuffix(enc, []byte("\n"))
+			s.encoded[o.Number] = enc
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(enc)
+	}
+	b.WriteByte(']')
+	if page.NextCursor != "" {
+		next, _ := json.Marshal(page.NextCursor)
+		b.WriteString(`,"next_cursor":`)
+		b.Write(next)
+	}
+	sync, _ := json.Marshal(page.SyncCursor)
+	b.WriteString(`,"sync_cursor":`)
+	b.Write(sync)
+	b.WriteString("}\n")
+	return b.Bytes(), nil
 }
 
 // feedTagLocked is the ETag of the feed as it stands: it changes whenever

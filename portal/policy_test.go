@@ -388,3 +388,34 @@ func TestRegisterPages(t *testing.T) {
 		t.Errorf("access page: %d %s", rec.Code, rec.Body.String())
 	}
 }
+
+// TestFeedPageEncoding checks that the feed built from cached order JSON is
+// byte for byte what encoding the page whole gives, before and after an
+// order changes.
+func TestFeedPageEncoding(t *testing.T) {
+	s := newPortal(t, Config{Orders: 30})
+	c := newClient(t, serve(t, s), s)
+	check := func(when string) {
+		t.Helper()
+		_, got := c.do(http.MethodGet, api.PathOrders+"?limit=20")
+		s.stateMu.Lock()
+		page := s.feedPageLocked(0, 20, -1, "")
+		s.stateMu.Unlock()
+		want, err := encodeJSON(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("%s: cached page differs from the encoded one", when)
+		}
+	}
+	check("first")
+	check("cached")
+	c.post(fill(api.PathRestore, "{order}", "SO-10006"), nil)
+	check("after a restore")
+	var page api.OrderPage
+	c.getJSON(api.PathOrders+"?limit=20", &page)
+	if findOrder(t, page.Orders, "SO-10006").Archived {
+		t.Error("the feed still shows the restored order archived")
+	}
+}

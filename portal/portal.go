@@ -134,6 +134,9 @@ type Server struct {
 
 	stateMu sync.Mutex
 	st      *state
+	// encoded caches each order's JSON for the feed; an order's entry is
+	// dropped whenever it changes.
+	encoded map[string][]byte
 
 	mu   sync.Mutex
 	srv  *http.Server
@@ -162,6 +165,8 @@ func New(cfg Config) (*Server, error) {
 		fp:     fingerprint(cfg),
 		now:    cfg.Clock,
 		st:     newState(),
+
+		encoded: map[string][]byte{},
 	}
 	if err := s.loadState(); err != nil {
 		return nil, err

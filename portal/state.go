@@ -66,11 +66,11 @@ type lineState struct {
 	// LastGrant is the most recent grant, open or not, and LastGrantAt
 	// when it was given; a client resuming it within continueWindow gets
 	// it back without a new count.
-	LastGrant   string    `json:"last_grant,omitempty"`
-	LastGrantAt time.Time `json:"last_grant_at,omitempty"`
-	Approved    bool      `json:"approved,omitempty"`
-	Review   *reviewState `json:"review,omitempty"`
-	Reasons  []string     `json:"reasons,omitempty"`
+	LastGrant   string       `json:"last_grant,omitempty"`
+	LastGrantAt time.Time    `json:"last_grant_at,omitempty"`
+	Approved    bool         `json:"approved,omitempty"`
+	Review      *reviewState `json:"review,omitempty"`
+	Reasons     []string     `json:"reasons,omitempty"`
 }
 
 // reviewState is a review asked for and not yet answered.
@@ -203,6 +203,7 @@ func writeFileAtomic(path string, data []byte) error {
 // changedLocked records that an order changed: its revision grows and the
 // feed will list it to every sync that began before now.
 func (s *Server) changedLocked(o *api.Order) {
+	delete(s.encoded, o.Number)
 	s.st.Seq++
 	s.st.Changed[o.Number] = s.st.Seq
 	s.st.Bumps[o.Number]++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -142,17 +143,20 @@ func (s *Store) BeginFeed(ctx context.Context, full bool) (*FeedWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The stage lives in memory, and a large cache keeps a big first sync
-	// from spilling pages before it commits. Both settings belong to this
-	// connection only and cost nothing later.
-	_, err = conn.ExecContext(ctx, "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536")
+	// The stage lives in memory, a large cache keeps a big first sync from
+	// spilling pages before it commits, and foreign keys are not checked
+	// row by row: the writer inserts parents before children and deletes
+	// children itself. The connection is thrown away afterwards, so these
+	// settings never reach anyone else.
+	_, err = conn.ExecContext(ctx, "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536; "+
+		"PRAGMA foreign_keys = OFF")
 	if err != nil {
-		conn.Close()
+		discard(conn)
 		return nil, err
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		conn.Close()
+		discard(conn)
 		return nil, err
 	}
 	w := &FeedWriter{ctx: ctx, tx: tx, conn: conn, full: full}
@@ -189,13 +193,11 @@ func (w *FeedWriter) Add(orders []json.RawMessage) error {
 func (w *FeedWriter) Commit(st FeedState) (changed, removed, total int, err error) {
 	ctx, tx := w.ctx, w.tx
 	if w.full {
-		res, err := tx.ExecContext(ctx, `DELETE FROM orders WHERE number NOT IN
-			(SELECT number FROM temp.seen)`)
+		n, err := deleteOrders(ctx, tx, "NOT IN (SELECT number FROM temp.seen)")
 		if err != nil {
 			return 0, 0, 0, fmt.Errorf("remove orders the portal dropped: %w", err)
 		}
-		n, _ := res.RowsAffected()
-		removed = int(n)
+		removed = n
 	}
 	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM orders").Scan(&total); err != nil {
 		return 0, 0, 0, err
@@ -220,8 +222,35 @@ func (w *FeedWriter) commit() error {
 	w.done = true
 	w.stage.Close()
 	err := w.tx.Commit()
-	w.conn.Close()
+	discard(w.conn)
 	return err
+}
+
+// discard closes a connection and keeps the pool from reusing it.
+func discard(conn *sql.Conn) {
+	conn.Raw(func(any) error { return driver.ErrBadConn })
+	conn.Close()
+}
+
+// childTables hold an order's rows besides its own, children last.
+var childTables = []string{"paks", "documents", "notices", "holds", "order_lines"}
+
+// deleteOrders deletes the orders whose number matches cond, such as
+// "IN (SELECT …)", with every row they own, and returns how many orders
+// went. It does the work of ON DELETE CASCADE on a connection whose foreign
+// keys are off.
+func deleteOrders(ctx context.Context, tx *sql.Tx, cond string) (int, error) {
+	for _, table := range childTables {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE order_number "+cond); err != nil {
+			return 0, err
+		}
+	}
+	res, err := tx.ExecContext(ctx, "DELETE FROM orders WHERE number "+cond)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // Abort drops everything written since BeginFeed; after Commit it does
@@ -235,7 +264,7 @@ func (w *FeedWriter) Abort() {
 		w.stage.Close()
 	}
 	w.tx.Rollback()
-	w.conn.Close()
+	discard(w.conn)
 }
 
 // OrderCount returns how many orders the store holds.
@@ -338,8 +367,8 @@ var ingestSteps = []string{
 // ingest writes every staged order whose content changed, then empties the
 // stage, and returns how many it wrote.
 func ingest(ctx context.Context, tx *sql.Tx) (changed int, err error) {
-	// Unchanged orders leave the stage; changed ones are deleted, which
-	// cascades to their lines, holds, notices, documents and keys.
+	// Unchanged orders leave the stage; changed ones are deleted with their
+	// lines, holds, notices, documents and keys.
 	_, err = tx.ExecContext(ctx, sqlSeen)
 	if err == nil {
 		_, err = tx.ExecContext(ctx, `DELETE FROM temp.incoming WHERE hash =
@@ -349,8 +378,7 @@ func ingest(ctx context.Context, tx *sql.Tx) (changed int, err error) {
 		err = tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM temp.incoming").Scan(&changed)
 	}
 	if err == nil && changed > 0 {
-		_, err = tx.ExecContext(ctx, `DELETE FROM orders WHERE number IN
-			(SELECT number FROM temp.incoming)`)
+		_, err = deleteOrders(ctx, tx, "IN (SELECT number FROM temp.incoming)")
 	}
 	for _, step := range ingestSteps {
 		if err != nil || changed == 0 {

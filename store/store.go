@@ -54,6 +54,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	// Keep the connections the download workers use at once: by default
+	// database/sql closes all but two when they fall idle, and a queue of
+	// small files would open them again for nearly every file.
+	db.SetMaxIdleConns(16)
 	s := &Store{db: db, path: path}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()

@@ -149,7 +149,12 @@ var ErrNotModified = errors.New("the feed has not changed")
 // tag. It returns ErrNotModified when the portal answered 304.
 func (c *Client) Feed(ctx context.Context, r FeedRequest) (api.OrderPage, string, error) {
 	var page api.OrderPage
-	etag, err := c.feed(ctx, r, &page)
+	body, etag, err := c.feed(ctx, r)
+	if err == nil {
+		if err = json.Unmarshal(body, &page); err != nil {
+			err = fmt.Errorf("the portal sent an answer Lading cannot read: %w", err)
+		}
+	}
 	return page, etag, err
 }
 
@@ -161,15 +166,24 @@ type RawPage struct {
 	SyncCursor string            `json:"sync_cursor"`
 }
 
-// FeedRaw is Feed without decoding the orders.
+// FeedRaw is Feed without decoding the orders: each stays the JSON the
+// portal sent, a slice of the page's body.
 func (c *Client) FeedRaw(ctx context.Context, r FeedRequest) (RawPage, string, error) {
-	var page RawPage
-	etag, err := c.feed(ctx, r, &page)
+	body, etag, err := c.feed(ctx, r)
+	if err != nil {
+		return RawPage{}, etag, err
+	}
+	page, err := splitPage(body)
 	return page, etag, err
 }
 
-// feed sends one feed request and decodes the page into v.
-func (c *Client) feed(ctx context.Context, r FeedRequest, v any) (string, error) {
+// maxPage caps a feed page's body: a thousand orders of many lines fit
+// easily.
+const maxPage = 256 << 20
+
+// feed sends one feed request and returns the page's body and the feed's
+// tag.
+func (c *Client) feed(ctx context.Context, r FeedRequest) ([]byte, string, error) {
 	q := url.Values{}
 	for k, val := range map[string]string{"since": r.Since, "cursor": r.Cursor} {
 		if val != "" {
@@ -181,14 +195,22 @@ func (c *Client) feed(ctx context.Context, r FeedRequest, v any) (string, error)
 	}
 	resp, err := c.send(ctx, http.MethodGet, api.PathOrders, q, nil, r.ETag)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	defer resp.Body.Close()
 	etag := resp.Header.Get("ETag")
-	if resp.StatusCode == http.StatusNotModified {
-		return etag, ErrNotModified
+	switch resp.StatusCode {
+	case http.StatusNotModified:
+		return nil, etag, ErrNotModified
+	case http.StatusOK:
+	default:
+		return nil, etag, apiError(resp)
 	}
-	return etag, decode(resp, v)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPage))
+	if err != nil {
+		return nil, etag, reachError(c.base.Host, err)
+	}
+	return body, etag, nil
 }
 
 // Order returns one order.

@@ -39,13 +39,17 @@ func (e *ConsentError) Error() string {
 	for i, l := range e.Lines {
 		ids[i] = l.ID
 	}
-	list := strings.Join(ids, ", ")
-	if errors.Is(e.Err, ErrReasonRequired) {
-		return fmt.Sprintf("Order %s line %s was downloaded before; another download needs "+
-			"a reason (lading download --reason TEXT).", e.Order, list)
+	lines := "line " + strings.Join(ids, ", ")
+	was := "was"
+	if len(ids) > 1 {
+		lines, was = "lines "+strings.Join(ids, ", "), "were"
 	}
-	return fmt.Sprintf("Accept the license agreement of order %s line %s before "+
-		"downloading (lading download --accept-license).", e.Order, list)
+	if errors.Is(e.Err, ErrReasonRequired) {
+		return fmt.Sprintf("Order %s %s %s downloaded before; another download needs "+
+			"a reason (lading download --reason TEXT).", e.Order, lines, was)
+	}
+	return fmt.Sprintf("Accept the license agreement of order %s %s before "+
+		"downloading (lading download --accept-license).", e.Order, lines)
 }
 
 // Unwrap returns the sentinel.

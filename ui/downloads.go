@@ -190,7 +190,7 @@ func (t *downloadsTab) actAll(call func()) {
 var stateNames = map[string]string{
 	store.TaskQueued:    "Queued",
 	store.TaskRunning:   "Downloading",
-	store.TaskVerifying: "Checking MD5",
+	store.TaskVerifying: "Verifying",
 	store.TaskPaused:    "Paused",
 	store.TaskDiskFull:  "Disk full",
 	store.TaskDone:      "Done",

@@ -204,7 +204,7 @@ func TestStateText(t *testing.T) {
 	}{
 		{downloader.Progress{State: store.TaskRunning, Attempts: 1}, "Downloading"},
 		{downloader.Progress{State: store.TaskRunning, Attempts: 3}, "Downloading (attempt 3)"},
-		{downloader.Progress{State: store.TaskVerifying}, "Checking MD5"},
+		{downloader.Progress{State: store.TaskVerifying}, "Verifying"},
 		{downloader.Progress{State: store.TaskDiskFull, Attempts: 2}, "Disk full"},
 		{downloader.Progress{State: "exotic"}, "exotic"},
 	}

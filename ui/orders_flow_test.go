@@ -83,10 +83,7 @@ func TestReasonDialogSendsReason(t *testing.T) {
 func TestHeldLineCannotBeTicked(t *testing.T) {
 	h := newHarness(t, fixture())
 	h.showOrder("SO-2")
-	var boxes []*widget.Check
-	for _, c := range find[*widget.Check](h.w.orders.detail) {
-		boxes = append(boxes, c)
-	}
+	boxes := find[*widget.Check](h.w.orders.detail)
 	if len(boxes) != 4 || !boxes[1].Disabled() || !boxes[3].Disabled() || boxes[0].Disabled() {
 		t.Fatalf("%d tick boxes; want 4 with the held and deferred ones disabled", len(boxes))
 	}
@@ -207,4 +204,3 @@ func TestSignInDialogAfterRefusedSync(t *testing.T) {
 		return strings.HasPrefix(h.w.orders.syncStatus.Text, "Last sync")
 	})
 }
-

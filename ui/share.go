@@ -154,7 +154,7 @@ func (f *shareForm) request() (api.ShareRequest, error) {
 			return req, fmt.Errorf("line %s is ticked but has no email address", r.line.ID)
 		}
 		req.Lines = append(req.Lines, api.ShareLine{Line: r.line.ID, Emails: emails,
-			CartonNote: strings.TrimSpace(r.carton.Text),
+			CartonNote:  strings.TrimSpace(r.carton.Text),
 			CustomerRef: strings.TrimSpace(r.ref.Text)})
 	}
 	if len(req.Lines) == 0 {
