@@ -22,7 +22,8 @@ import (
 var errNoPortal = errors.New("no portal is configured; start Lading with --portal URL")
 
 // QueueLines queues lines of an order; see Core.Queue.
-func (c *Core) QueueLines(ctx context.Context, req ordersync.QueueRequest) (ordersync.QueueResult, error) {
+func (c *Core) QueueLines(ctx context.Context,
+	req ordersync.QueueRequest) (ordersync.QueueResult, error) {
 	res, _, err := c.Queue(ctx, req)
 	return res, err
 }
@@ -155,7 +156,8 @@ func accessToken(s string) (string, error) {
 
 // Share sends order-based access notifications for lines of an order and
 // returns the emails the portal recorded.
-func (c *Core) Share(ctx context.Context, order string, req api.ShareRequest) ([]api.Notification, error) {
+func (c *Core) Share(ctx context.Context, order string,
+	req api.ShareRequest) ([]api.Notification, error) {
 	if c.Client == nil {
 		return nil, errNoPortal
 	}

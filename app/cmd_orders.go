@@ -192,7 +192,8 @@ func runDownloadOrders(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	base := ordersync.QueueRequest{Lines: splitList(*lines), AcceptLicense: *accept, Reason: *reason}
+	base := ordersync.QueueRequest{Lines: splitList(*lines), AcceptLicense: *accept,
+		Reason: *reason, Synced: !*noSync}
 	tasks, failures, err := e.queueAll(ctx, c, orders, base, *all)
 	if err != nil {
 		return err
@@ -255,7 +256,8 @@ func (e *env) queueAll(ctx context.Context, c *Core, orders []string,
 // queueAsking queues one order. When the portal needs the license accepted
 // or a reason, it asks on a terminal and tries again; elsewhere the error
 // says which flag gives it.
-func (e *env) queueAsking(ctx context.Context, c *Core, req ordersync.QueueRequest) (ordersync.QueueResult, []store.Task, error) {
+func (e *env) queueAsking(ctx context.Context, c *Core,
+	req ordersync.QueueRequest) (ordersync.QueueResult, []store.Task, error) {
 	in := bufio.NewReader(stdin)
 	for {
 		res, tasks, err := c.Queue(ctx, req)

@@ -20,12 +20,13 @@ import (
 // already on disk is reused and never costs a download. When the license
 // must be accepted, or a reason given, nothing is queued and the error is a
 // *ordersync.ConsentError naming the lines.
-func (c *Core) Queue(ctx context.Context, req ordersync.QueueRequest) (ordersync.QueueResult, []store.Task, error) {
+func (c *Core) Queue(ctx context.Context,
+	req ordersync.QueueRequest) (ordersync.QueueResult, []store.Task, error) {
 	var res ordersync.QueueResult
 	if c.Client == nil {
 		return res, nil, errors.New("no portal is configured, so order lines cannot be downloaded")
 	}
-	o, err := c.freshOrder(ctx, req.Order)
+	o, err := c.freshOrder(ctx, req.Order, req.Synced)
 	if err != nil {
 		return res, nil, err
 	}
@@ -49,10 +50,15 @@ func (c *Core) Queue(ctx context.Context, req ordersync.QueueRequest) (ordersync
 }
 
 // freshOrder asks the portal for the order as it is now, so the download
-// counts are current, and stores it. When the portal cannot be reached the
-// stored order is used; a refused sign-in is an error.
-func (c *Core) freshOrder(ctx context.Context, number string) (api.Order, error) {
-	o, err := c.Client.Order(ctx, number)
+// counts are current, and stores it; after a sync the stored one is used.
+// When the portal cannot be reached the stored order is used too; a
+// refused sign-in is an error.
+func (c *Core) freshOrder(ctx context.Context, number string, synced bool) (api.Order, error) {
+	var o api.Order
+	err := errors.New("a sync just ran")
+	if !synced {
+		o, err = c.Client.Order(ctx, number)
+	}
 	switch {
 	case err == nil:
 		if _, err := c.Store.PutOrders(ctx, []api.Order{o}); err != nil {
@@ -62,8 +68,10 @@ func (c *Core) freshOrder(ctx context.Context, number string) (api.Order, error)
 	case errors.Is(err, ordersync.ErrSignIn), ordersync.HasCode(err, api.CodeNotFound):
 		return o, err
 	}
-	c.Log.Info("Order not refreshed; using the stored one", slog.String("order", number),
-		slog.Any("error", err))
+	if !synced {
+		c.Log.Info("Order not refreshed; using the stored one", slog.String("order", number),
+			slog.Any("error", err))
+	}
 	o, err = c.Store.Order(ctx, number)
 	if errors.Is(err, store.ErrNotFound) {
 		return o, fmt.Errorf("order %s is not in the local list; run a sync first", number)

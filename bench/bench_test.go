@@ -20,7 +20,7 @@ import (
 
 // rounds is how often each tool runs in each comparison; BENCH_ROUNDS
 // changes it for a quick look.
-var rounds = envInt("BENCH_ROUNDS", 3)
+var rounds = envInt("BENCH_ROUNDS", 5)
 
 // What the comparisons move.
 const (
@@ -382,7 +382,8 @@ func (t *table) limit(what string, v, ceiling float64) {
 
 func (t *table) markdown() string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "\n| comparison | tool | median wall | runs (s) | median CPU | median peak RSS |\n")
+	sb.WriteString("\n| comparison | tool | median wall | runs (s) | median CPU " +
+		"| median peak RSS |\n")
 	fmt.Fprintf(&sb, "|---|---|---|---|---|---|\n")
 	for _, r := range t.rows {
 		sb.WriteString(r + "\n")

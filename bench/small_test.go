@@ -66,12 +66,13 @@ func (e *bench) smallFiles(b *testing.B) {
 			}
 			return s, err
 		}},
-		{name: fmt.Sprintf("aria2c -i LIST -j %d (MD5 of each)", workers), run: func(int) (sample, error) {
-			defer e.clean(dest)
-			return e.run("aria2c", "-q", "-i", list, "-j", fmt.Sprint(workers),
-				"--allow-overwrite=true", "--auto-file-renaming=false",
-				"--file-allocation=none")
-		}},
+		{name: fmt.Sprintf("aria2c -i LIST -j %d (MD5 of each)", workers),
+			run: func(int) (sample, error) {
+				defer e.clean(dest)
+				return e.run("aria2c", "-q", "-i", list, "-j", fmt.Sprint(workers),
+					"--allow-overwrite=true", "--auto-file-renaming=false",
+					"--file-allocation=none")
+			}},
 	}
 	res := e.compare(b, tools)
 	e.table.add(fmt.Sprintf("%d small files (4–64 KiB)", manyFiles), tools, res)

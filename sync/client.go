@@ -232,7 +232,8 @@ func (c *Client) DownloadTicket(ctx context.Context, order, line string) (api.Do
 // Ticket asks for a download of one line, giving a reason when the line's
 // next download needs one and the grant it resumes, if any. The portal
 // answers a ticket, or a review when the request went to review.
-func (c *Client) Ticket(ctx context.Context, order, line string, r api.TicketRequest) (api.DownloadTicket, *api.Review, error) {
+func (c *Client) Ticket(ctx context.Context, order, line string,
+	r api.TicketRequest) (api.DownloadTicket, *api.Review, error) {
 	var t api.DownloadTicket
 	p := fill(api.PathDownload, "{order}", order, "{line}", line)
 	var body any
@@ -281,7 +282,8 @@ func (c *Client) Restore(ctx context.Context, order string) (api.Order, error) {
 }
 
 // Accept sends a license acceptance and returns the portal's record.
-func (c *Client) Accept(ctx context.Context, order string, a api.LicenseAcceptance) (api.LicenseAcceptance, error) {
+func (c *Client) Accept(ctx context.Context, order string,
+	a api.LicenseAcceptance) (api.LicenseAcceptance, error) {
 	var out api.LicenseAcceptance
 	err := c.call(ctx, http.MethodPost, fill(api.PathAcceptances, "{order}", order), nil, a, &out)
 	return out, err
@@ -295,7 +297,8 @@ func (c *Client) Access(ctx context.Context, token string) (api.AccessGrant, err
 }
 
 // Share sends order-based access notifications and returns those sent.
-func (c *Client) Share(ctx context.Context, order string, r api.ShareRequest) ([]api.Notification, error) {
+func (c *Client) Share(ctx context.Context, order string,
+	r api.ShareRequest) ([]api.Notification, error) {
 	var out api.NotificationList
 	err := c.call(ctx, http.MethodPost, fill(api.PathShare, "{order}", order), nil, r, &out)
 	return out.Notifications, err

@@ -65,6 +65,9 @@ type QueueRequest struct {
 	AcceptLicense bool
 	// Reason is the reason given for lines whose next download needs one.
 	Reason string
+	// Synced says the stored order is fresh (a sync just ran), so it need
+	// not be fetched again to know its download counts.
+	Synced bool
 }
 
 // QueueResult says what a queue request did.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // A feed page of ten thousand lines is megabytes of JSON that Lading only
@@ -90,17 +91,18 @@ func (p *pageScanner) key() (string, bool) {
 func (p *pageScanner) field(key string, page *RawPage) error {
 	p.skipSpace()
 	start := p.i
-	if key == "orders" {
+	// Keys match without regard to case, as encoding/json matches them.
+	if strings.EqualFold(key, "orders") {
 		return p.orders(page)
 	}
 	if !p.skipValue() {
 		return fmt.Errorf("%w: bad value of %q", errPage, key)
 	}
 	var dst *string
-	switch key {
-	case "next_cursor":
+	switch {
+	case strings.EqualFold(key, "next_cursor"):
 		dst = &page.NextCursor
-	case "sync_cursor":
+	case strings.EqualFold(key, "sync_cursor"):
 		dst = &page.SyncCursor
 	default:
 		return nil // a field added later in v1: ignored

@@ -184,3 +184,29 @@ func TestDownloadTicketRefusesHeldLine(t *testing.T) {
 	}
 	t.Fatal("the demo account has no held line")
 }
+
+// TestIncrementalSync checks the feed's two economies: an unchanged feed is
+// one request answered 304, and a change brings only the changed order.
+func TestIncrementalSync(t *testing.T) {
+	f := newFixture(t, portal.Config{Orders: 200})
+	ctx := context.Background()
+	first, err := f.syncer.Sync(ctx)
+	if err != nil || !first.Full || first.Received != len(f.srv.Orders()) {
+		t.Fatalf("first sync: %+v, %v", first, err)
+	}
+	same, err := f.syncer.Sync(ctx)
+	if err != nil || same.Requests != 1 || same.Received != 0 || same.Orders != first.Orders {
+		t.Fatalf("unchanged sync: %+v, %v; want one request and nothing received", same, err)
+	}
+	if _, err := f.syncer.Client.Restore(ctx, "SO-10006"); err != nil {
+		t.Fatal(err)
+	}
+	delta, err := f.syncer.Sync(ctx)
+	if err != nil || delta.Full || delta.Received != 1 || delta.Changed != 1 {
+		t.Fatalf("sync after a restore: %+v, %v; want the one order", delta, err)
+	}
+	o, _ := f.store.Order(ctx, "SO-10006")
+	if o.Archived {
+		t.Error("the restored order is still archived in the store")
+	}
+}

@@ -149,7 +149,8 @@ func (w *Window) shootShare(ctx context.Context, dir, _ string) error {
 	if err != nil {
 		return err
 	}
-	if err := w.waitUntil(ctx, func() bool { return w.orders.indexOf(shotShareOrder) >= 0 }); err != nil {
+	err = w.waitUntil(ctx, func() bool { return w.orders.indexOf(shotShareOrder) >= 0 })
+	if err != nil {
 		return fmt.Errorf("wait for order %s: %w", shotShareOrder, err)
 	}
 	if err := w.showShotOrder(ctx, shotShareOrder, true); err != nil {
