@@ -148,8 +148,8 @@ func (s *Store) BeginFeed(ctx context.Context, full bool) (*FeedWriter, error) {
 	// row by row: the writer inserts parents before children and deletes
 	// children itself. The connection is thrown away afterwards, so these
 	// settings never reach anyone else.
-	_, err = conn.ExecContext(ctx, "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -262144; "+
-		"PRAGMA foreign_keys = OFF; PRAGMA wal_autocheckpoint = 0")
+	_, err = conn.ExecContext(ctx, "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -131072; "+
+		"PRAGMA foreign_keys = OFF")
 	if err != nil {
 		discard(conn)
 		return nil, err
