@@ -95,11 +95,15 @@ func Main(args []string) int {
 	e := &env{g: &globals{workers: 3, portal: os.Getenv("LADING_PORTAL")}, stdout: os.Stdout, stderr: os.Stderr}
 
 	top := flag.NewFlagSet("lading", flag.ContinueOnError)
-	top.SetOutput(e.stderr)
 	e.g.register(top)
-	top.Usage = func() { usage(e.stderr, top) }
+	quiet(top)
 	if err := top.Parse(args); err != nil {
-		return exitStatus(err, e)
+		if errors.Is(err, flag.ErrHelp) {
+			usage(e.stdout, top)
+			return exitOK
+		}
+		fmt.Fprintf(e.stderr, "lading: %v; run lading --help for the flags.\n", err)
+		return exitUsage
 	}
 	rest := top.Args()
 	if len(rest) == 0 {
@@ -150,20 +154,20 @@ func usage(w io.Writer, top *flag.FlagSet) {
 // parse reads a subcommand's flags, which may stand before, between or after
 // its positional arguments, and returns the positional ones.
 func parse(e *env, name, args, summary string, fs *flag.FlagSet, in []string) ([]string, error) {
-	fs.SetOutput(e.stderr)
 	e.g.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: lading %s %s\n\n%s.\n\nFlags:\n", name, args, capitalise(summary))
-		fs.PrintDefaults()
-	}
+	quiet(fs)
 	var positional []string
 	for {
 		if err := fs.Parse(in); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintf(e.stdout, "Usage: lading %s %s\n\n%s.\n\nFlags:\n", name, args,
+					capitalise(summary))
 				fs.SetOutput(e.stdout)
-				fs.Usage()
+				fs.PrintDefaults()
 				return nil, err
 			}
+			fmt.Fprintf(e.stderr, "lading %s: %v; run lading %s --help for its flags.\n",
+				name, err, name)
 			return nil, errUsage
 		}
 		if fs.NArg() == 0 {
@@ -172,6 +176,13 @@ func parse(e *env, name, args, summary string, fs *flag.FlagSet, in []string) ([
 		positional = append(positional, fs.Arg(0))
 		in = fs.Args()[1:]
 	}
+}
+
+// quiet stops the flag package from printing on its own: the caller prints
+// help to stdout when asked for it, and one line for a mistake.
+func quiet(fs *flag.FlagSet) {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 }
 
 func capitalise(s string) string {

@@ -76,6 +76,12 @@ func runArchiveFetch(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	for _, o := range orders {
+		if _, err := c.Store.Order(ctx, o); errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%q is neither one of your orders nor a verb of lading archive; "+
+				"lading orders lists the orders, lading archive --help the verbs", o)
+		}
+	}
 	res, err := c.Archiver.FetchAll(ctx, orders...)
 	if err != nil {
 		return err

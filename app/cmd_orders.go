@@ -235,8 +235,14 @@ func (e *env) queueAll(ctx context.Context, c *Core, orders []string,
 			failures = append(failures, err.Error())
 		}
 		tasks = append(tasks, t...)
-		for _, r := range res.Reviews {
-			fmt.Fprintln(e.stderr, "note:", r)
+		// A line sent to review is not on disk: a failure when it was asked
+		// for by name, a note under --all.
+		if all {
+			for _, r := range res.Reviews {
+				fmt.Fprintln(e.stderr, "note:", r)
+			}
+		} else {
+			failures = append(failures, res.Reviews...)
 		}
 		if res.Reused > 0 {
 			fmt.Fprintf(e.stdout, "%s: %d verified files already on disk were kept; no "+

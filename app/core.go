@@ -49,6 +49,7 @@ type Config struct {
 // download manager and the archive, wired together. The window and every
 // subcommand drive the same Core.
 type Core struct {
+	lock       *folderLock
 	Home       Home
 	Store      *store.Store
 	Client     *ordersync.Client
@@ -73,8 +74,17 @@ func Open(ctx context.Context, cfg Config) (*Core, error) {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
+	// Only one process may download into a data folder at a time.
+	if !cfg.NoPortal || cfg.URLDownloads {
+		lock, err := lockHome(cfg.Home)
+		if err != nil {
+			return nil, err
+		}
+		c.lock = lock
+	}
 	st, err := store.Open(ctx, cfg.Home.Database())
 	if err != nil {
+		c.lock.release()
 		return nil, fmt.Errorf("cannot open Lading's database: %w", err)
 	}
 	c.Store = st
@@ -181,6 +191,7 @@ func (c *Core) Close() error {
 	if c.Store != nil {
 		errs = append(errs, c.Store.Close())
 	}
+	errs = append(errs, c.lock.release())
 	return errors.Join(errs...)
 }
 

@@ -74,7 +74,7 @@ func (c *Core) freshOrder(ctx context.Context, number string, synced bool) (api.
 	}
 	o, err = c.Store.Order(ctx, number)
 	if errors.Is(err, store.ErrNotFound) {
-		return o, fmt.Errorf("order %s is not in the local list; run a sync first", number)
+		return o, fmt.Errorf("order %s is not among your synced orders; check the number (lading orders lists them)", number)
 	}
 	return o, err
 }
