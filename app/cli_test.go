@@ -273,3 +273,28 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestGetRerunCatchesAFileChangedAfterVerification damages a verified file
+// and runs get again: it must not report the file as verified.
+func TestGetRerunCatchesAFileChangedAfterVerification(t *testing.T) {
+	body := randomBody(300 << 10)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeContent(w, r, "f.bin", time.Time{}, bytes.NewReader(body))
+	}))
+	defer ts.Close()
+	sum := md5.Sum(body)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "f.bin")
+	args := []string{"--home", filepath.Join(dir, "home"), "get", ts.URL + "/f.bin",
+		"--md5", hex.EncodeToString(sum[:]), "-o", out}
+	if code, log := runLading(t, args...); code != 0 {
+		t.Fatalf("first run exited %d:\n%s", code, log)
+	}
+	if err := os.WriteFile(out, make([]byte, len(body)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, log := runLading(t, args...)
+	if code == 0 || !strings.Contains(log, "changed on disk") {
+		t.Errorf("rerun over a damaged file exited %d:\n%s", code, log)
+	}
+}

@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path"
@@ -52,13 +55,21 @@ func waitTasks(ctx context.Context, e *env, c *Core, tasks []store.Task, failure
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	for _, id := range ids {
+	for i, id := range ids {
 		t, err := c.Store.Task(ctx, id)
 		if err != nil {
 			return err
 		}
 		if err := verifiedOnDisk(t); err != nil {
 			failures = append(failures, err.Error())
+			continue
+		}
+		// A file verified by an earlier run may have changed since: read it
+		// again before this run vouches for it.
+		if tasks[i].State == store.TaskDone {
+			if err := hashMatches(t); err != nil {
+				failures = append(failures, err.Error())
+			}
 		}
 	}
 	for _, f := range failures {
@@ -90,6 +101,25 @@ func verifiedOnDisk(t store.Task) error {
 	}
 	if t.Size >= 0 && fi.Size() != t.Size {
 		return fmt.Errorf("%s: the file on disk has %d bytes, not %d", t.Name, fi.Size(), t.Size)
+	}
+	return nil
+}
+
+// hashMatches reads a finished file again and compares its MD5 with the
+// task's.
+func hashMatches(t store.Task) error {
+	f, err := os.Open(t.DestPath)
+	if err != nil {
+		return fmt.Errorf("%s: cannot read the verified file: %w", t.Name, err)
+	}
+	defer f.Close()
+	h := md5.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return fmt.Errorf("%s: cannot read the verified file: %w", t.Name, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(got, t.MD5) {
+		return fmt.Errorf("%s changed on disk after it was verified (MD5 %s, expected %s); "+
+			"move it away and run the download again", t.Name, got, t.MD5)
 	}
 	return nil
 }

@@ -162,7 +162,14 @@ func (m *Manager) readd(ctx context.Context, old, t store.Task) (store.Task, err
 		ps, err = m.settleLocked(e, store.TaskQueued)
 	case !sameFile(old, t), old.State == store.TaskDone && !exists(old.DestPath):
 		ps, err = m.renewLocked(ctx, e, t)
-	case old.State == store.TaskFailed, old.State == store.TaskCanceled:
+	case old.State == store.TaskFailed, old.State == store.TaskCanceled,
+		old.State == store.TaskPaused:
+		e.task.URL = t.URL
+		ps, err = m.settleLocked(e, store.TaskQueued)
+	case old.State == store.TaskRunning, old.State == store.TaskVerifying,
+		old.State == store.TaskQueued && old.URL != t.URL:
+		// Left running by a crash, or queued with an address that a new
+		// Add replaces: queue it again with the address given now.
 		e.task.URL = t.URL
 		ps, err = m.settleLocked(e, store.TaskQueued)
 	}

@@ -78,12 +78,14 @@ func New(st *store.Store, opts Options) *Manager {
 // verifying go back to the queue; their partial files are resumed. Run
 // calls Load; call it earlier only to fill Snapshot before Run.
 func (m *Manager) Load(ctx context.Context) error {
+	// The rows are read under the lock, so an Add that runs meanwhile cannot
+	// have its fresher entry overwritten by a stale row.
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	tasks, err := m.st.Tasks(ctx)
 	if err != nil {
 		return fmt.Errorf("load tasks: %w", err)
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	for _, t := range tasks {
 		if e := m.entries[t.ID]; e != nil && e.stop != nil {
 			continue

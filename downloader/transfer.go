@@ -62,7 +62,11 @@ func (j *job) attempt() error {
 	body := j.newBody(chunkFor(lims))
 	guard := &rangeGuard{
 		client: j.m.opts.HTTPClient, offset: j.offset, size: j.t.Size,
-		ifRange: validator(j.t), wrap: body.attach,
+		ifRange: validator(j.t),
+	}
+	guard.wrap = func(rc io.ReadCloser) io.ReadCloser {
+		j.saveValidator(guard.etag, guard.lastModified)
+		return body.attach(rc)
 	}
 	req, err := j.request(ctx, body, lims)
 	if err != nil {
@@ -124,6 +128,15 @@ func (j *job) request(ctx context.Context, body *hashingBody,
 	}
 	req.RateLimiter = &throttle{lims: lims, body: body}
 	return req, nil
+}
+
+// saveValidator stores the answer's validator at once; a crash before the
+// attempt ends would otherwise resume without If-Range.
+func (j *job) saveValidator(etag, lastModified string) {
+	ctx := context.WithoutCancel(j.ctx)
+	if err := j.m.st.SaveValidator(ctx, j.t.ID, etag, lastModified); err != nil {
+		j.m.log.Warn("Validator not saved", taskAttr(j.t), slog.String("error", err.Error()))
+	}
 }
 
 // newBody prepares the reader that continues the job's digests, reading

@@ -39,3 +39,11 @@ func (s *Store) SetTaskRateLimit(ctx context.Context, id, bytesPerSecond int64) 
 	}
 	return oneRow(res, id)
 }
+
+// SaveValidator records the server's validator as soon as an answer is
+// accepted, so a run killed mid-transfer still resumes with If-Range.
+func (s *Store) SaveValidator(ctx context.Context, id int64, etag, lastModified string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE download_tasks SET etag = ?, last_modified = ?
+		WHERE id = ?`, etag, lastModified, id)
+	return err
+}
