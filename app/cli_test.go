@@ -298,3 +298,40 @@ func TestGetRerunCatchesAFileChangedAfterVerification(t *testing.T) {
 		t.Errorf("rerun over a damaged file exited %d:\n%s", code, log)
 	}
 }
+
+// TestGetRerunTakesTheNewURL kills get mid-transfer, then runs it again with
+// the file at another address: the rerun must use that address and continue
+// the partial it left.
+func TestGetRerunTakesTheNewURL(t *testing.T) {
+	slow := &rangeIgnorer{body: randomBody(3 << 20)}
+	old := httptest.NewServer(slow)
+	sum := md5.Sum(slow.body)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "moved.bin")
+	home := filepath.Join(dir, "home")
+	first := lading(t, "--home", home, "get", old.URL+"/moved.bin",
+		"--md5", hex.EncodeToString(sum[:]), "-o", out)
+	parts := killWhenPartial(t, dir, 256<<10, first)
+	old.Close()
+
+	var mu sync.Mutex
+	var ranges []string
+	moved := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ranges = append(ranges, r.Header.Get("Range"))
+		mu.Unlock()
+		http.ServeContent(w, r, "moved.bin", time.Time{}, bytes.NewReader(slow.body))
+	}))
+	defer moved.Close()
+	code, log := runLading(t, "--home", home, "get", moved.URL+"/moved.bin",
+		"--md5", hex.EncodeToString(sum[:]), "-o", out)
+	if code != 0 {
+		t.Fatalf("rerun at the new address exited %d:\n%s", code, log)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := "bytes=" + itoa(parts[out+".part"]) + "-"
+	if len(ranges) == 0 || ranges[0] != want {
+		t.Errorf("the new address saw Range %q; want %q first", ranges, want)
+	}
+}
