@@ -137,15 +137,18 @@ func runGet(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "lading get:", err)
 		return errUsage
 	}
-	c, closeCore, err := e.openCore(ctx, Config{NoPortal: true, URLDownloads: true})
+	c, closeCore, err := e.openCore(ctx, Config{NoPortal: true, URLDownloads: true, StartLater: true})
 	if err != nil {
 		return err
 	}
 	defer closeCore()
+	// Adding before the workers start lets a task left by a killed run take
+	// the address given now, before a worker picks it up with the old one.
 	t, err := c.Manager.Add(ctx, spec)
 	if err != nil {
 		return err
 	}
+	c.Start()
 	return waitTasks(ctx, e, c, []store.Task{t}, nil)
 }
 

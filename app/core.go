@@ -35,6 +35,9 @@ type Config struct {
 	// URLDownloads starts the download workers even with NoPortal, for
 	// plain URL downloads.
 	URLDownloads bool
+	// StartLater leaves the workers stopped until Start, so a command can
+	// add its tasks before the queue left by an earlier run is loaded.
+	StartLater bool
 	// DemoMaxFileSize caps the demo portal's file sizes (tests use it).
 	DemoMaxFileSize int64
 	// CAFile is a PEM file of certificate authorities to trust besides the
@@ -108,7 +111,7 @@ func Open(ctx context.Context, cfg Config) (*Core, error) {
 	c.Manager = downloader.New(st, opts)
 	// A command that only reads must not resume queued portal downloads
 	// that it has no way to renew the addresses of.
-	if !cfg.NoPortal || cfg.URLDownloads {
+	if (!cfg.NoPortal || cfg.URLDownloads) && !cfg.StartLater {
 		c.start()
 	}
 	return c, nil
@@ -161,6 +164,13 @@ func (c *Core) startDemo(cfg Config) error {
 	c.demo = srv
 	c.Log.Info("Demo portal started", slog.String("url", srv.URL()))
 	return nil
+}
+
+// Start runs the workers of a core opened with StartLater.
+func (c *Core) Start() {
+	if c.cancel == nil {
+		c.start()
+	}
 }
 
 // start runs the download workers until Close.
