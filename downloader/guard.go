@@ -15,6 +15,10 @@ import (
 // file, so the next step is verification.
 var errComplete = errors.New("partial file is complete")
 
+// errMoreToCome means a 206 carried a legal part that ends before the file
+// does: the next request continues from the new end of the partial.
+var errMoreToCome = errors.New("the server sent part of the rest")
+
 // rangeGuard stands between grab and the HTTP client. grab v3.0.1 trusts
 // any 2xx answer: it would append a whole 200 body to a partial file, or a
 // 206 that starts elsewhere. The guard accepts only the answer that fits
@@ -31,6 +35,7 @@ type rangeGuard struct {
 	etag, lastModified string
 	noRanges           bool  // "Accept-Ranges: none": a pause means starting over
 	length             int64 // the body's announced length, -1 when unknown
+	total              int64 // the whole file's length a 206 announced, 0 when unknown
 }
 
 // Do implements grab.HTTPClient.
@@ -131,6 +136,9 @@ func (g *rangeGuard) changed(h http.Header) bool {
 // checkRange accepts a 206 only when it continues the partial exactly.
 func (g *rangeGuard) checkRange(v string) error {
 	first, _, total, err := parseContentRange(v)
+	if err == nil {
+		g.total = total
+	}
 	switch {
 	case err != nil:
 		return err

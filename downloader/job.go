@@ -128,6 +128,8 @@ func (j *job) judge() step {
 	switch {
 	case err == nil, errors.Is(err, errComplete):
 		return j.verify
+	case errors.Is(err, errMoreToCome):
+		return j.prepare
 	case isDiskFull(err):
 		return j.diskFull
 	case errors.Is(err, ErrRangeIgnored):

@@ -96,6 +96,11 @@ func (j *job) attempt() error {
 			j.hashed, j.t.Size)
 	case errors.Is(err, grab.ErrBadLength):
 		return fmt.Errorf("%w: %w", ErrSizeMismatch, err)
+	case err == nil && guard.total > 0 && j.hashed < guard.total && j.hashed > j.offset:
+		return fmt.Errorf("%w: %d of %d bytes so far", errMoreToCome, j.hashed, guard.total)
+	case err == nil && guard.total > 0 && j.hashed < guard.total:
+		return fmt.Errorf("%w: an empty part at byte %d of %d", io.ErrUnexpectedEOF,
+			j.hashed, guard.total)
 	}
 	return err
 }
