@@ -173,6 +173,11 @@ func (m *Manager) readd(ctx context.Context, old, t store.Task) (store.Task, err
 		e.task.URL = t.URL
 		ps, err = m.settleLocked(e, store.TaskQueued)
 	}
+	if err == nil && old.URL != t.URL && t.URL != "" && !e.task.Resumable {
+		// Another server may well resume what the old one would not.
+		e.task.Resumable = true
+		err = m.st.UpdateTask(ctx, &e.task)
+	}
 	return e.task, err
 }
 
