@@ -249,3 +249,19 @@ func (e *env) openCore(ctx context.Context, cfg Config) (*Core, func(), error) {
 	}
 	return c, func() { c.Close(); logFile.Close() }, nil
 }
+
+// openSynced opens the core with the portal and, unless told not to, syncs
+// the orders first, so a command works on what the portal says now.
+func (e *env) openSynced(ctx context.Context, sync bool) (*Core, func(), error) {
+	c, closeCore, err := e.openCore(ctx, Config{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if sync {
+		if _, err := c.Syncer.Sync(ctx); err != nil {
+			closeCore()
+			return nil, nil, err
+		}
+	}
+	return c, closeCore, nil
+}

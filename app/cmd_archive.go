@@ -66,16 +66,11 @@ func runArchiveFetch(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, closeCore, err := e.openCore(ctx, Config{})
+	c, closeCore, err := e.openSynced(ctx, !*noSync)
 	if err != nil {
 		return err
 	}
 	defer closeCore()
-	if !*noSync {
-		if _, err := c.Syncer.Sync(ctx); err != nil {
-			return err
-		}
-	}
 	for _, o := range orders {
 		if _, err := c.Store.Order(ctx, o); errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("%q is neither one of your orders nor a verb of lading archive; "+

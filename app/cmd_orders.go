@@ -177,16 +177,11 @@ func runDownloadOrders(ctx context.Context, e *env, args []string) error {
 			"--lines needs exactly one order.")
 		return errUsage
 	}
-	c, closeCore, err := e.openCore(ctx, Config{})
+	c, closeCore, err := e.openSynced(ctx, !*noSync)
 	if err != nil {
 		return err
 	}
 	defer closeCore()
-	if !*noSync {
-		if _, err := c.Syncer.Sync(ctx); err != nil {
-			return err
-		}
-	}
 	if *all {
 		if orders, err = e.downloadableOrders(ctx, c); err != nil {
 			return err
