@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/dustin/go-humanize"
 
@@ -264,4 +265,26 @@ func (e *env) openSynced(ctx context.Context, sync bool) (*Core, func(), error) 
 		}
 	}
 	return c, closeCore, nil
+}
+
+// dateFlag is one date given on the command line and where it goes.
+type dateFlag struct {
+	name, value string
+	dst         *time.Time
+}
+
+// parseDates reads each non-empty flag as a calendar date, or says which
+// one is not a date.
+func parseDates(flags ...dateFlag) error {
+	for _, f := range flags {
+		if f.value == "" {
+			continue
+		}
+		t, err := time.Parse(time.DateOnly, f.value)
+		if err != nil {
+			return fmt.Errorf("%s %q is not a date such as 2025-03-14", f.name, f.value)
+		}
+		*f.dst = t
+	}
+	return nil
 }

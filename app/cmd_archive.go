@@ -153,20 +153,7 @@ func runArchiveFind(ctx context.Context, e *env, args []string) error {
 
 // findDates reads --since and --until.
 func findDates(q *store.DocQuery, since, until string) error {
-	for _, d := range []struct {
-		flag, val string
-		to        *time.Time
-	}{{"--since", since, &q.Since}, {"--until", until, &q.Until}} {
-		if d.val == "" {
-			continue
-		}
-		t, err := time.Parse(time.DateOnly, d.val)
-		if err != nil {
-			return fmt.Errorf("%s %q is not a date such as 2025-03-14", d.flag, d.val)
-		}
-		*d.to = t
-	}
-	return nil
+	return parseDates(dateFlag{"--since", since, &q.Since}, dateFlag{"--until", until, &q.Until})
 }
 
 // printFound writes one row per document; paths are shown from the data

@@ -11,7 +11,6 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/dustin/go-humanize"
 
@@ -73,20 +72,8 @@ func orderQuery(archived bool, search, from, to string) (store.OrderQuery, error
 	if archived {
 		q.Archived = &archived
 	}
-	for _, d := range []struct {
-		flag, v string
-		dst     *time.Time
-	}{{"--from", from, &q.From}, {"--to", to, &q.To}} {
-		if d.v == "" {
-			continue
-		}
-		t, err := time.Parse(time.DateOnly, d.v)
-		if err != nil {
-			return q, fmt.Errorf("%s %q is not a date such as 2025-01-31", d.flag, d.v)
-		}
-		*d.dst = t
-	}
-	return q, nil
+	err := parseDates(dateFlag{"--from", from, &q.From}, dateFlag{"--to", to, &q.To})
+	return q, err
 }
 
 // noOrders says why the list is empty.
