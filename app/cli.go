@@ -43,10 +43,23 @@ type globals struct {
 	account string
 }
 
+// maxWorkers bounds --workers: beyond it, downloads only compete for the
+// same link and disk, and each one holds a file and a connection open.
+const maxWorkers = 64
+
+// check refuses global flag values that cannot work, with a sentence
+// naming what is allowed.
+func (g *globals) check() error {
+	if g.workers < 1 || g.workers > maxWorkers {
+		return fmt.Errorf("--workers takes a number from 1 to %d, not %d", maxWorkers, g.workers)
+	}
+	return nil
+}
+
 func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.home, "home", g.home, "data `folder` (default: $LADING_HOME or the user data folder)")
 	fs.StringVar(&g.portal, "portal", g.portal, "portal base `URL` (default: $LADING_PORTAL, else the built-in demo portal)")
-	fs.IntVar(&g.workers, "workers", g.workers, "how many downloads run at once")
+	fs.IntVar(&g.workers, "workers", g.workers, "how many downloads run at once, 1 to 64")
 	fs.StringVar(&g.rate, "limit-rate", g.rate, "cap all downloads together at this many bytes a second (like 2MiB)")
 	fs.BoolVar(&g.verbose, "verbose", g.verbose, "log details to the terminal")
 	fs.StringVar(&g.caFile, "ca-file", g.caFile, "trust the certificate authorities in this PEM `file` besides the system's")
@@ -104,6 +117,10 @@ func Main(args []string) int {
 			return exitOK
 		}
 		fmt.Fprintf(e.stderr, "lading: %v; run lading --help for the flags.\n", err)
+		return exitUsage
+	}
+	if err := e.g.check(); err != nil {
+		fmt.Fprintf(e.stderr, "lading: %v.\n", err)
 		return exitUsage
 	}
 	rest := top.Args()
@@ -172,6 +189,10 @@ func parse(e *env, name, args, summary string, fs *flag.FlagSet, in []string) ([
 			return nil, errUsage
 		}
 		if fs.NArg() == 0 {
+			if err := e.g.check(); err != nil {
+				fmt.Fprintf(e.stderr, "lading %s: %v.\n", name, err)
+				return nil, errUsage
+			}
 			return positional, nil
 		}
 		positional = append(positional, fs.Arg(0))

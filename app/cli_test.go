@@ -261,6 +261,12 @@ func TestUsageErrors(t *testing.T) {
 		{"download without orders", []string{"download"}, "--all"},
 		{"get without md5", []string{"get", "http://127.0.0.1:1/x"}, "--md5"},
 		{"get with a bad url", []string{"get", "ftp://x/y", "--md5", strings.Repeat("a", 32)}, "not an http"},
+		{"negative workers", []string{"--workers", "-1", "sync"},
+			"--workers takes a number from 1 to 64, not -1."},
+		{"no workers", []string{"orders", "--workers", "0"},
+			"--workers takes a number from 1 to 64, not 0."},
+		{"absurd workers", []string{"download", "--all", "--workers=10000"},
+			"--workers takes a number from 1 to 64, not 10000."},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dustin/go-humanize"
+	"github.com/dustin/go-humanize/english"
 
 	"lading.dev/lading/api"
 	"lading.dev/lading/archive"
@@ -86,7 +87,7 @@ func runArchiveFetch(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "FAILED:", f)
 	}
 	if len(res.Failed) > 0 {
-		return fmt.Errorf("%d documents could not be archived", len(res.Failed))
+		return fmt.Errorf("%s could not be archived", plural(len(res.Failed), "document"))
 	}
 	fmt.Fprintln(e.stdout, "Archive folder:", c.Home.Archive())
 	return nil
@@ -186,7 +187,7 @@ func printFound(w io.Writer, home string, docs []store.DocumentEntry) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d documents.\n", len(docs))
+	_, err := fmt.Fprintf(w, "%s.\n", plural(len(docs), "document"))
 	return err
 }
 
@@ -269,7 +270,7 @@ func runArchiveVerify(ctx context.Context, e *env, args []string) error {
 		printReport(e.stdout, string(c.Home), rep)
 		if *every == 0 {
 			if n := len(rep.Problems()); n > 0 {
-				return fmt.Errorf("%d files are not intact", n)
+				return fmt.Errorf("%s %s not intact", plural(n, "file"), isAre(n))
 			}
 			return nil
 		}
@@ -326,7 +327,8 @@ func runArchiveExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Wrote %d documents to %s (%s).\n", n, file, sizeText(file))
+	fmt.Fprintf(e.stdout, "Wrote %s to %s (%s).\n", plural(n, "document"), file,
+		sizeText(file))
 	fmt.Fprintln(e.stdout, "To check it offline: unzip it into an empty folder, "+
 		"then run sha256sum -c SHA256SUMS there.")
 	return nil
@@ -357,8 +359,9 @@ func runArchiveImport(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "REFUSED:", r)
 	}
 	if len(res.Refused) > 0 {
-		return fmt.Errorf("%d entries of %s were refused; the rest was imported",
-			len(res.Refused), pos[0])
+		return fmt.Errorf("%s of %s %s refused; the rest was imported",
+			plural(len(res.Refused), "entry"), pos[0],
+			english.PluralWord(len(res.Refused), "was", "were"))
 	}
 	return nil
 }

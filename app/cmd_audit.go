@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -108,17 +109,34 @@ func writeAuditTable(w io.Writer, events []store.AuditEvent) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tEVENT\tORDER\tLINE\tATTEMPT\tBYTES\tRESULT\tOUTCOME\tDETAIL")
+	fmt.Fprintln(tw, "TIME\tEVENT\tORDER\tLINE\tATTEMPT\tBYTES\tRESULT\tOUTCOME\t"+
+		"LICENSE\tREASON\tDETAIL")
 	for _, e := range events {
 		attempt := "-"
 		if e.Attempt > 0 {
 			attempt = strconv.Itoa(e.Attempt)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n",
 			e.At.Local().Format("2006-01-02 15:04:05"), e.Event, dash(e.OrderNumber),
-			dash(e.LineID), attempt, e.Bytes, dash(e.Result), dash(e.Outcome), e.Detail)
+			dash(e.LineID), attempt, e.Bytes, dash(e.Result), dash(e.Outcome),
+			dash(e.License), dash(shorten(e.Reason, reasonWidth)), e.Detail)
 	}
 	return tw.Flush()
+}
+
+// reasonWidth is how many characters of a download reason the table shows;
+// the CSV has all of it.
+const reasonWidth = 32
+
+// shorten cuts s to at most n characters, ending a cut one with "…". Tabs
+// and line breaks become spaces so that one event stays on one row.
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return strings.TrimRight(string(r[:n-1]), " ") + "…"
 }
 
 func dash(s string) string {

@@ -5,8 +5,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+
+	"golang.org/x/term"
 )
 
 // runLogin asks for the portal's token, checks it and keeps it in the
@@ -46,10 +49,9 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 func (e *env) readToken() (string, error) {
 	if stdinIsTerminal() {
 		fmt.Fprintf(e.stderr, "Token for %s: ", e.g.portal)
-		restore := hideInput(os.Stdin)
-		defer func() { restore(); fmt.Fprintln(e.stderr) }()
+		defer fmt.Fprintln(e.stderr) // the typed line break was not echoed
 	}
-	line, err := bufio.NewReader(stdin).ReadString('\n')
+	line, err := readSecret(stdin)
 	token := strings.TrimSpace(line)
 	if token == "" {
 		if err != nil {
@@ -59,4 +61,21 @@ func (e *env) readToken() (string, error) {
 		return "", fmt.Errorf("no token was given: paste the portal's token")
 	}
 	return token, nil
+}
+
+// readSecret reads one line from in. On a terminal it turns echo off while
+// the line is typed, so a pasted token does not stay on screen; this works
+// on Linux, macOS and Windows alike.
+func readSecret(in io.Reader) (string, error) {
+	if f, ok := in.(*os.File); ok && isTTY(f) {
+		b, err := term.ReadPassword(int(f.Fd()))
+		return string(b), err
+	}
+	return bufio.NewReader(in).ReadString('\n')
+}
+
+// isTTY reports whether f is a terminal a person types into. /dev/null is a
+// character device too, so the file mode cannot tell.
+func isTTY(f *os.File) bool {
+	return term.IsTerminal(int(f.Fd()))
 }

@@ -10,9 +10,11 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"github.com/dustin/go-humanize"
+	"github.com/dustin/go-humanize/english"
 
 	"lading.dev/lading/api"
 	"lading.dev/lading/store"
@@ -174,8 +176,11 @@ func runDownloadOrders(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	// The stored orders are the ones to use: a sync just ran, or --no-sync
+	// asked for them as they are. The portal still applies its download
+	// policy to every ticket.
 	base := ordersync.QueueRequest{Lines: splitList(*lines), AcceptLicense: *accept,
-		Reason: *reason, Synced: !*noSync}
+		Reason: *reason, Synced: true}
 	tasks, failures, err := e.queueAll(ctx, c, orders, base, *all)
 	if err != nil {
 		return err
@@ -190,26 +195,73 @@ func (e *env) downloadableOrders(ctx context.Context, c *Core) ([]string, error)
 	if err != nil {
 		return nil, err
 	}
-	no := false
-	list, err := c.Store.FindOrders(ctx, store.OrderQuery{Account: account, Archived: &no})
-	var out []string
+	list, err := c.Store.FindOrders(ctx, store.OrderQuery{Account: account})
+	var out, archived []string
 	for _, o := range list {
+		if o.Archived {
+			archived = append(archived, o.Number)
+			continue
+		}
 		out = append(out, o.Number)
+	}
+	switch len(archived) {
+	case 0:
+	case 1:
+		fmt.Fprintf(e.stderr, "note: archived order %s is left out; lading restore %s "+
+			"makes it downloadable.\n", archived[0], archived[0])
+	default:
+		shown := strings.Join(archived[:min(len(archived), 5)], ", ")
+		if len(archived) > 5 {
+			shown += ", …"
+		}
+		fmt.Fprintf(e.stderr, "note: %d archived orders are left out (%s); lading restore "+
+			"ORDER makes one downloadable.\n", len(archived), shown)
 	}
 	return out, err
 }
 
+// queueAtOnce is how many orders are queued at the same time. Queueing an
+// order waits on the portal and the database; with a few under way, the
+// first downloads start while the rest of a long list is still queued.
+const queueAtOnce = 4
+
+// queued is what queueing one order did.
+type queued struct {
+	res   ordersync.QueueResult
+	tasks []store.Task
+	err   error
+}
+
 // queueAll queues each order, asking for consent on a terminal. With --all,
 // lines that may not be downloaded are only noted; when orders are named,
-// each is a failure.
+// each is a failure. The orders are queued a few at a time; the questions
+// and notes come one order after the other, in the order given.
 func (e *env) queueAll(ctx context.Context, c *Core, orders []string,
 	base ordersync.QueueRequest, all bool) ([]store.Task, []string, error) {
-	var tasks []store.Task
-	var failures []string
-	for _, number := range orders {
+	orders = distinct(orders)
+	outs := make([]queued, len(orders))
+	slots := make(chan struct{}, queueAtOnce)
+	var wg sync.WaitGroup
+	for i, number := range orders {
 		req := base
 		req.Order = number
-		res, t, err := e.queueAsking(ctx, c, req)
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			outs[i].res, outs[i].tasks, outs[i].err = c.Queue(ctx, req)
+		})
+	}
+	wg.Wait()
+
+	var tasks []store.Task
+	var failures []string
+	for i, number := range orders {
+		res, t, err := outs[i].res, outs[i].tasks, outs[i].err
+		if _, ok := errors.AsType[*ordersync.ConsentError](err); ok && stdinIsTerminal() {
+			req := base
+			req.Order = number
+			res, t, err = e.queueAsking(ctx, c, req)
+		}
 		if errors.Is(err, ordersync.ErrSignIn) || errors.Is(err, context.Canceled) {
 			return nil, nil, err
 		}
@@ -227,8 +279,10 @@ func (e *env) queueAll(ctx context.Context, c *Core, orders []string,
 			failures = append(failures, res.Reviews...)
 		}
 		if res.Reused > 0 {
-			fmt.Fprintf(e.stdout, "%s: %d verified files already on disk were kept; no "+
-				"download was spent on them.\n", number, res.Reused)
+			fmt.Fprintf(e.stdout, "%s: %s already on disk %s kept; no download was "+
+				"spent on %s.\n", number, plural(res.Reused, "verified file"),
+				english.PluralWord(res.Reused, "was", "were"),
+				english.PluralWord(res.Reused, "it", "them"))
 		}
 		if all {
 			for _, s := range res.Skipped {
@@ -239,6 +293,19 @@ func (e *env) queueAll(ctx context.Context, c *Core, orders []string,
 		}
 	}
 	return tasks, failures, nil
+}
+
+// distinct drops repeated items, keeping the first of each.
+func distinct(items []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range items {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // queueAsking queues one order. When the portal needs the license accepted
@@ -286,8 +353,8 @@ func (e *env) askLicense(in *bufio.Reader, ce *ordersync.ConsentError) bool {
 // askReason asks why lines are downloaded again.
 func (e *env) askReason(in *bufio.Reader, ce *ordersync.ConsentError) string {
 	for _, l := range ce.Lines {
-		fmt.Fprintf(e.stdout, "Order %s line %s (%s): downloaded %d times; %s.\n", ce.Order,
-			l.ID, l.FileName, l.Download.Count, ordersync.NextNeeds(l))
+		fmt.Fprintf(e.stdout, "Order %s line %s (%s): downloaded %s; %s.\n", ce.Order,
+			l.ID, l.FileName, plural(l.Download.Count, "time"), ordersync.NextNeeds(l))
 	}
 	fmt.Fprint(e.stdout, "Reason for downloading again (empty to cancel): ")
 	answer, _ := in.ReadString('\n')

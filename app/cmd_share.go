@@ -53,7 +53,7 @@ func runShare(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%d emails recorded for order %s:\n", len(sent), order)
+	fmt.Fprintf(e.stdout, "%s recorded for order %s:\n", plural(len(sent), "email"), order)
 	return printNotifications(e, sent)
 }
 

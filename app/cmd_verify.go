@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+
+	"github.com/dustin/go-humanize/english"
 )
 
 func runVerify(ctx context.Context, e *env, args []string) error {
@@ -36,7 +38,8 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if bad > 0 {
-		return fmt.Errorf("%d of %d files are not intact copies of an order line", bad, len(files))
+		return fmt.Errorf("%d of %s %s of an order line", bad, plural(len(files), "file"),
+			english.PluralWord(bad, "is not an intact copy", "are not intact copies"))
 	}
 	return nil
 }

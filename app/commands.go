@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dustin/go-humanize/english"
+
 	"lading.dev/lading/downloader"
 	"lading.dev/lading/store"
 )
@@ -55,6 +57,7 @@ func waitTasks(ctx context.Context, e *env, c *Core, tasks []store.Task, failure
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	kept := 0 // verified by an earlier run, not downloaded now
 	for i, id := range ids {
 		t, err := c.Store.Task(ctx, id)
 		if err != nil {
@@ -67,6 +70,7 @@ func waitTasks(ctx context.Context, e *env, c *Core, tasks []store.Task, failure
 		// A file verified by an earlier run may have changed since: read it
 		// again before this run vouches for it.
 		if tasks[i].State == store.TaskDone {
+			kept++
 			if err := hashMatches(t); err != nil {
 				failures = append(failures, err.Error())
 			}
@@ -78,8 +82,22 @@ func waitTasks(ctx context.Context, e *env, c *Core, tasks []store.Task, failure
 	if len(failures) > 0 {
 		return fmt.Errorf("%s did not complete", plural(len(failures), "download"))
 	}
-	fmt.Fprintf(e.stdout, "%s downloaded and verified.\n", plural(len(ids), "file"))
+	fmt.Fprintln(e.stdout, summary(len(ids)-kept, kept))
 	return nil
+}
+
+// summary is the last line of a run that verified every file: how many
+// were downloaded, and how many were already on disk and read again.
+func summary(fetched, kept int) string {
+	switch {
+	case kept == 0:
+		return plural(fetched, "file") + " downloaded and verified."
+	case fetched == 0:
+		return fmt.Sprintf("%s already on disk and verified again; nothing was "+
+			"downloaded.", plural(kept, "file")+" "+english.PluralWord(kept, "was", "were"))
+	}
+	return fmt.Sprintf("%s downloaded and verified; %d more %s already on disk and "+
+		"verified again.", plural(fetched, "file"), kept, english.PluralWord(kept, "was", "were"))
 }
 
 // verifiedOnDisk checks that a task finished and its file is in place with
@@ -190,10 +208,13 @@ func isMD5(s string) bool {
 	return true
 }
 
-// plural writes a count with its noun, adding an s unless the count is one.
+// plural writes a count with its noun in the right number: "1 file",
+// "2 files", "3 entries".
 func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	return english.Plural(n, noun, "")
+}
+
+// isAre is the verb that agrees with a count.
+func isAre(n int) string {
+	return english.PluralWord(n, "is", "are")
 }

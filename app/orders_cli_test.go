@@ -10,12 +10,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/zalando/go-keyring"
 
 	"lading.dev/lading/portal"
+	"lading.dev/lading/store"
 	ordersync "lading.dev/lading/sync"
 )
 
@@ -87,7 +89,9 @@ func TestDownloadAsksForTheLicense(t *testing.T) {
 
 	// Downloading again spends nothing: the verified files are kept.
 	out, err = runCmd(t, home, url, runDownloadOrders, "SO-10002")
-	if err != nil || !strings.Contains(out, "2 verified files already on disk were kept") {
+	if err != nil || !strings.Contains(out, "2 verified files already on disk were kept") ||
+		!strings.Contains(out, "2 files were already on disk and verified again; nothing was downloaded.") ||
+		strings.Contains(out, "downloaded and verified") {
 		t.Errorf("second run: %v\n%s", err, out)
 	}
 }
@@ -107,10 +111,38 @@ func TestDownloadReasonFlag(t *testing.T) {
 	if err == nil || !strings.Contains(out, "needs a reason") {
 		t.Fatalf("second without --reason: %v\n%s", err, out)
 	}
+	const reason = "restored the lab after its storage array failed and lost every image"
 	out, err = runCmd(t, home, url, runDownloadOrders, "--lines", "10", "--reason",
-		"restored lab", "SO-10001")
+		reason, "SO-10001")
 	if err != nil {
 		t.Fatalf("second with --reason: %v\n%s", err, out)
+	}
+
+	// The audit table shows the acceptance and the reason, cut short.
+	out, err = runCmd(t, home, url, runAudit, "--order", "SO-10001")
+	if err != nil {
+		t.Fatalf("audit: %v\n%s", err, out)
+	}
+	rows := strings.Split(strings.TrimSpace(out), "\n")
+	if head := strings.Fields(rows[0]); !slices.Contains(head, "LICENSE") ||
+		!slices.Contains(head, "REASON") {
+		t.Fatalf("audit table header %q has no LICENSE and REASON", rows[0])
+	}
+	var license, reasons int
+	for _, r := range rows[1:] {
+		if strings.Contains(r, " license ") && strings.Contains(r, " accepted ") {
+			license++
+		}
+		if strings.Contains(r, "  restored the lab after its stor…  ") {
+			reasons++
+		}
+		if strings.Contains(r, reason) {
+			t.Errorf("the table shows the whole reason: %s", r)
+		}
+	}
+	if license == 0 || reasons == 0 {
+		t.Errorf("audit table has %d accepted license rows and %d rows with the reason:\n%s",
+			license, reasons, out)
 	}
 }
 
@@ -223,7 +255,7 @@ func TestAccountsAndArchivedSearch(t *testing.T) {
 		t.Fatalf("sync: %v\n%s", err, out)
 	}
 	var out bytes.Buffer
-	e := &env{g: &globals{home: home, account: "ACME-2002"}, stdout: &out, stderr: &out}
+	e := &env{g: &globals{home: home, account: "ACME-2002", workers: 2}, stdout: &out, stderr: &out}
 	if err := runOrderList(context.Background(), e, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -265,5 +297,31 @@ func TestShareAndAccessCommands(t *testing.T) {
 	out, err = runCmd(t, home, url, runAccess, srv.AccessLink(url, portal.ForeignOrder))
 	if err != nil || !strings.Contains(out, portal.ForeignOrder) {
 		t.Errorf("access: %v\n%s", err, out)
+	}
+}
+
+// TestDownloadAllNotesArchivedOrders checks that download --all names the
+// archived orders it leaves out and how to bring one back, and queues none
+// of their lines.
+func TestDownloadAllNotesArchivedOrders(t *testing.T) {
+	srv, url := cliPortal(t, portal.Config{})
+	t.Setenv("LADING_TOKEN", srv.Token())
+	home := t.TempDir()
+	out, err := runCmd(t, home, url, runDownloadOrders, "--all", "--accept-license")
+	if err != nil {
+		t.Fatalf("download --all: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "note: archived order SO-10006 is left out; lading restore SO-10006") {
+		t.Errorf("download --all does not name the archived order SO-10006:\n%s", out)
+	}
+	st, err := store.Open(context.Background(), filepath.Join(home, "lading.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var n int
+	st.DB().QueryRow(`SELECT COUNT(*) FROM download_tasks WHERE order_number = 'SO-10006'`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d tasks were queued for the archived order SO-10006", n)
 	}
 }

@@ -36,6 +36,7 @@ func showProgress(ctx context.Context, e *env, m *downloader.Manager, ids []int6
 		defer bars.close()
 	}
 	reported := map[int64]bool{}
+	waiting := map[int64]bool{} // disk-full tasks whose wait was printed
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	// Wake as soon as the tasks finish rather than at the next tick.
@@ -54,6 +55,12 @@ func showProgress(ctx context.Context, e *env, m *downloader.Manager, ids []int6
 			} else if finished(p.State) && !reported[p.ID] {
 				reported[p.ID] = true
 				fmt.Fprintf(e.stdout, "%-9s %s\n", p.State, p.Name)
+			} else if full := p.State == store.TaskDiskFull; full != waiting[p.ID] {
+				// Say once why a download stands still: it waits for room.
+				waiting[p.ID] = full
+				if full {
+					fmt.Fprintf(e.stdout, "%-9s %s\n", p.State, p.Err)
+				}
 			}
 			if !finished(p.State) {
 				left++

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
+
 	"lading.dev/lading/api"
 	"lading.dev/lading/store"
 )
@@ -70,18 +72,26 @@ type Result struct {
 
 // String is the one-line summary shown to the user.
 func (r Result) String() string {
-	s := fmt.Sprintf("Archived %d new documents, %d already in the archive.", r.Fetched, r.Kept)
+	s := fmt.Sprintf("Archived %s, %d already in the archive.",
+		plural(r.Fetched, "new document", "new documents"), r.Kept)
 	if r.Linked > 0 {
-		s += fmt.Sprintf(" %d were the same file as a document already stored, "+
-			"so they are stored once.", r.Linked)
+		s += fmt.Sprintf(" %d %s the same file as a document already stored, so %s "+
+			"stored once.", r.Linked, english.PluralWord(r.Linked, "was", "were"),
+			english.PluralWord(r.Linked, "it is", "they are"))
 	}
 	if r.Repaired > 0 {
-		s += fmt.Sprintf(" %d missing or damaged files were fetched again.", r.Repaired)
+		s += fmt.Sprintf(" %s fetched again.", plural(r.Repaired,
+			"missing or damaged file was", "missing or damaged files were"))
 	}
 	if len(r.Failed) > 0 {
 		s += fmt.Sprintf(" %d could not be archived.", len(r.Failed))
 	}
 	return s
+}
+
+// plural writes a count with the singular or plural words after it.
+func plural(n int, one, many string) string {
+	return english.Plural(n, one, many)
 }
 
 // Abs turns a path from the index into a path on disk.
@@ -140,13 +150,16 @@ func (a *Archive) FetchAll(ctx context.Context, orders ...string) (Result, error
 
 // current reports whether a document's newest archived version is what the
 // portal describes and is on disk with the recorded size. Reading every
-// byte is left to Verify.
+// byte is left to Verify; a file Verify found changed is read again here.
 func (a *Archive) current(d store.DocumentEntry) bool {
 	if d.VersionID == 0 || d.SHA256 != "" && !strings.EqualFold(d.LocalSHA, d.SHA256) {
 		return false
 	}
 	fi, err := os.Stat(a.Abs(d.Path))
-	return err == nil && fi.Mode().IsRegular() && fi.Size() == d.LocalSize
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != d.LocalSize {
+		return false
+	}
+	return d.Check != store.ResultChanged || a.holds(d.Path, d.LocalSHA)
 }
 
 // fetch downloads one document, checks it, stores it and indexes it.
@@ -191,6 +204,13 @@ func (a *Archive) put(ctx context.Context, v *store.ArchiveVersion, body []byte)
 	case err == nil && a.holds(blob.Path, v.SHA256):
 		v.StoredPath, linked = blob.Path, true
 	case err == nil || errors.Is(err, store.ErrNotFound):
+		if err == nil && !filepath.IsAbs(blob.Path) {
+			// The body's old file changed: keep it as evidence, clearly named.
+			if _, serr := a.setAside(blob.Path, v.SHA256); serr != nil {
+				a.logger().Warn("Damaged document not set aside",
+					slog.String("path", blob.Path), slog.String("error", serr.Error()))
+			}
+		}
 		stored, werr := a.place(v.Path, body, v.SHA256)
 		if werr != nil {
 			return false, werr
@@ -213,9 +233,22 @@ func (a *Archive) put(ctx context.Context, v *store.ArchiveVersion, body []byte)
 }
 
 // repair writes a known body again after its file went missing or changed.
+// The good copy goes back under the name the index gives the body; a
+// changed file there is first set aside as NAME.damaged.
 func (a *Archive) repair(ctx context.Context, d store.DocumentEntry, body []byte,
 	sha string) error {
-	stored, err := a.place(layoutPath(versionOf(d, d.Version, sha, 0)), body, sha)
+	rel := d.Path
+	if rel == "" || filepath.IsAbs(rel) {
+		// Rows kept from the first schema move into the layout.
+		rel = layoutPath(versionOf(d, d.Version, sha, 0))
+	}
+	damaged, err := a.setAside(rel, sha)
+	if err != nil {
+		// The good copy then goes beside it, under a free name.
+		a.logger().Warn("Damaged document not set aside", slog.String("path", rel),
+			slog.String("error", err.Error()))
+	}
+	stored, err := a.place(rel, body, sha)
 	if err != nil {
 		return err
 	}
@@ -223,7 +256,8 @@ func (a *Archive) repair(ctx context.Context, d store.DocumentEntry, body []byte
 		return err
 	}
 	a.logger().Info("Document restored", slog.String("order", d.OrderNumber),
-		slog.String("document", d.ID), slog.String("path", stored))
+		slog.String("document", d.ID), slog.String("path", stored),
+		slog.String("damaged", damaged))
 	return nil
 }
 

@@ -248,6 +248,71 @@ func TestLostFileIsFetchedAgain(t *testing.T) {
 	}
 }
 
+// TestTamperedFileIsSetAsideAndFetchedAgain changes an archived file, in
+// size and then in one byte found by Verify, and fetches again: the good
+// copy takes the file's own name, the tampered bytes are kept beside it as
+// NAME.damaged, and the index points at the good copy.
+func TestTamperedFileIsSetAsideAndFetchedAgain(t *testing.T) {
+	tests := []struct {
+		name   string
+		tamper func(body []byte) []byte
+	}{
+		{"longer", func(b []byte) []byte { return append(b, "% appended\n"...) }},
+		{"one byte, found by verify", func(b []byte) []byte {
+			b = bytes.Clone(b)
+			b[40] ^= 0x01
+			return b
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			body := makePDF(t, "claim")
+			f.order("SO-1", doc{id: "D1", line: "10", kind: api.DocClaimCertificate,
+				body: body})
+			f.fetch()
+			good := f.entry("SO-1", "D1").Path
+
+			tampered := tt.tamper(body)
+			os.WriteFile(good, tampered, 0o644)
+			if _, err := f.a.Verify(f.ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			if res := f.fetch(); res.Repaired != 1 || res.Fetched != 0 {
+				t.Fatalf("FetchAll after tampering = %+v; want one repaired", res)
+			}
+
+			e := f.entry("SO-1", "D1")
+			if e.Path != good || e.Version != 1 {
+				t.Errorf("the index points at %s version %d; want %s version 1", e.Path,
+					e.Version, good)
+			}
+			if b, _ := os.ReadFile(good); !bytes.Equal(b, body) {
+				t.Error("the file under the document's name is not the good copy")
+			}
+			if b, _ := os.ReadFile(good + ".damaged"); !bytes.Equal(b, tampered) {
+				t.Error("the tampered bytes were not kept as NAME.damaged")
+			}
+			files, _ := filepath.Glob(filepath.Join(filepath.Dir(good), "*"))
+			if len(files) != 2 {
+				t.Errorf("the order's folder holds %v; want the good copy and the damaged one",
+					files)
+			}
+
+			// A second tampering keeps the first evidence too.
+			os.WriteFile(good, tampered, 0o644)
+			f.a.Verify(f.ctx, nil)
+			f.fetch()
+			if b, _ := os.ReadFile(good + ".2.damaged"); !bytes.Equal(b, tampered) {
+				t.Error("the second tampered copy was not kept as NAME.2.damaged")
+			}
+			if b, _ := os.ReadFile(good); !bytes.Equal(b, body) {
+				t.Error("after a second repair the file is not the good copy")
+			}
+		})
+	}
+}
+
 func TestFindSearchesByEveryField(t *testing.T) {
 	f := newFixture(t)
 	f.order("SO-1", doc{id: "D1", line: "20", kind: api.DocClaimCertificate,

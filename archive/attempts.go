@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"lading.dev/lading/downloader"
 	"lading.dev/lading/store"
@@ -38,6 +39,7 @@ type AttemptLog struct {
 
 // attemptState is what the writer knows of a task's current attempt.
 type attemptState struct {
+	md5      string // the checksum the rows name
 	recorded int    // highest attempt with a row
 	attempts int    // attempt seen last
 	state    string // state seen last
@@ -107,9 +109,11 @@ func (l *AttemptLog) run() {
 		if stop {
 			return
 		}
+		var rows []store.AuditEvent
 		for _, p := range batch {
-			l.handle(p)
+			rows = l.handle(p, rows)
 		}
+		l.write(rows)
 		l.mu.Lock()
 		l.pending -= len(batch)
 		l.cond.Broadcast()
@@ -117,19 +121,37 @@ func (l *AttemptLog) run() {
 	}
 }
 
-// handle turns one change into the rows of the attempts it ended.
-func (l *AttemptLog) handle(p downloader.Progress) {
+// write stores the rows of one batch in one transaction.
+func (l *AttemptLog) write(rows []store.AuditEvent) {
+	if len(rows) == 0 {
+		return
+	}
+	if err := l.st.RecordAudits(context.Background(), rows); err != nil {
+		l.log.Error("Audit events not recorded", slog.Int("events", len(rows)),
+			slog.Int64("task", rows[0].TaskID), slog.String("error", err.Error()))
+	}
+}
+
+// handle turns one change into the rows of the attempts it ended, appended
+// to rows.
+func (l *AttemptLog) handle(p downloader.Progress, rows []store.AuditEvent) []store.AuditEvent {
 	ctx := context.Background()
 	ts := l.tasks[p.ID]
 	if ts == nil {
-		// A task from an earlier run: its rows are in the store already.
+		// A task from an earlier run has its first rows in the store already.
 		n, err := l.st.LastAttempt(ctx, p.ID)
 		if err != nil {
 			l.log.Error("Audit trail not read", slog.Int64("task", p.ID),
 				slog.String("error", err.Error()))
 		}
 		ts = &attemptState{recorded: n, attempts: n}
+		if t, err := l.st.Task(ctx, p.ID); err == nil {
+			ts.md5 = t.MD5
+		}
 		l.tasks[p.ID] = ts
+	}
+	record := func(attempt int, bytes int64, outcome, result, detail string) {
+		rows = append(rows, l.row(ctx, p, ts.md5, attempt, bytes, outcome, result, detail))
 	}
 
 	// A new attempt began: the ones before it that have no row ended
@@ -140,9 +162,9 @@ func (l *AttemptLog) handle(p downloader.Progress) {
 			if ts.state == store.TaskVerifying {
 				result = store.ResultMismatch
 			}
-			l.record(ctx, p, a, p.Done, OutcomeRetried, result, ts.err)
+			record(a, p.Done, OutcomeRetried, result, ts.err)
 		} else {
-			l.record(ctx, p, a, ts.done, OutcomeInterrupted, store.ResultNotChecked,
+			record(a, ts.done, OutcomeInterrupted, store.ResultNotChecked,
 				"Lading stopped during this attempt.")
 		}
 		ts.recorded = a
@@ -154,10 +176,11 @@ func (l *AttemptLog) handle(p downloader.Progress) {
 			outcome, detail = OutcomeInterrupted, "Lading was closed during this attempt; "+
 				"the next run resumes it."
 		}
-		l.record(ctx, p, p.Attempts, p.Done, outcome, checkResult(ts.state, p.State), detail)
+		record(p.Attempts, p.Done, outcome, checkResult(ts.state, p.State), detail)
 		ts.recorded = p.Attempts
 	}
 	ts.attempts, ts.state, ts.err, ts.done = p.Attempts, p.State, p.Err, p.Done
+	return rows
 }
 
 // active reports whether a task in this state has an attempt under way.
@@ -188,23 +211,18 @@ func checkResult(from, to string) string {
 	return store.ResultNotChecked
 }
 
-// record writes one attempt's row, with the task's file and digest and what
-// the user last said about the line.
-func (l *AttemptLog) record(ctx context.Context, p downloader.Progress, attempt int,
-	bytes int64, outcome, result, detail string) {
+// row is one attempt's row, with the task's file and checksum and what the
+// user last said about the line.
+func (l *AttemptLog) row(ctx context.Context, p downloader.Progress, md5 string, attempt int,
+	bytes int64, outcome, result, detail string) store.AuditEvent {
 	e := store.AuditEvent{Event: store.AuditDownload, TaskID: p.ID, Attempt: attempt,
 		OrderNumber: p.OrderNumber, LineID: p.LineID, File: p.DestPath, Bytes: bytes,
-		Outcome: outcome, Result: result, Detail: detail, Algorithm: "md5"}
-	if t, err := l.st.Task(ctx, p.ID); err == nil {
-		e.Checksum = t.MD5
-	}
+		Outcome: outcome, Result: result, Detail: detail, Algorithm: "md5", Checksum: md5,
+		At: time.Now()}
 	if e.OrderNumber != "" {
 		if c, err := l.st.LineConsent(ctx, e.OrderNumber, e.LineID); err == nil {
 			e.Reason, e.License, e.Actor = c.Reason, c.License, c.Actor
 		}
 	}
-	if err := l.st.RecordAudit(ctx, e); err != nil {
-		l.log.Error("Audit event not recorded", slog.Int64("task", p.ID),
-			slog.Int("attempt", attempt), slog.String("error", err.Error()))
-	}
+	return e
 }

@@ -35,9 +35,10 @@ type ImportResult struct {
 
 // String is the one-line summary shown to the user.
 func (r ImportResult) String() string {
-	s := fmt.Sprintf("Imported %d documents, %d already in the archive.", r.Imported, r.Known)
+	s := fmt.Sprintf("Imported %s, %d already in the archive.",
+		plural(r.Imported, "document", "documents"), r.Known)
 	if len(r.Refused) > 0 {
-		s += fmt.Sprintf(" %d entries were refused.", len(r.Refused))
+		s += fmt.Sprintf(" %s refused.", plural(len(r.Refused), "entry was", "entries were"))
 	}
 	return s
 }

@@ -99,6 +99,46 @@ func (a *Archive) place(rel string, body []byte, sha string) (string, error) {
 	return "", fmt.Errorf("every name beside %s is taken", rel)
 }
 
+// setAside renames the file at rel, which should hold the body sha and
+// does not, to rel.damaged (rel.2.damaged, … when that is taken), so that
+// the good copy can take its name and the changed bytes stay as evidence.
+// A missing file, or one that holds the body, is left alone. It returns
+// the new name, or "" when nothing was moved.
+func (a *Archive) setAside(rel, sha string) (string, error) {
+	if a.holds(rel, sha) {
+		return "", nil
+	}
+	root, err := a.openRoot()
+	if err != nil {
+		return "", err
+	}
+	defer root.Close()
+	name := filepath.FromSlash(rel)
+	if _, err := root.Lstat(name); errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	for i := 1; i < 1000; i++ {
+		cand := rel + ".damaged"
+		if i > 1 {
+			cand = fmt.Sprintf("%s.%d.damaged", rel, i)
+		}
+		err := link(root, name, filepath.FromSlash(cand))
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		// After a rename (no hard links) the old name is already gone.
+		if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		syncDir(root, filepath.Dir(name))
+		return cand, nil
+	}
+	return "", fmt.Errorf("every name beside %s is taken", rel)
+}
+
 // openRoot opens the archive folder so that no write can leave it, not
 // even through a symbolic link planted inside.
 func (a *Archive) openRoot() (*os.Root, error) {

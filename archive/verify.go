@@ -44,8 +44,8 @@ func (r Report) String() string {
 	if len(r.Files) == 0 {
 		return "Nothing to verify yet: no document is archived and no download is complete."
 	}
-	s := fmt.Sprintf("Checked %d files: %d intact, %d changed, %d missing.", len(r.Files),
-		r.Intact, r.Changed, r.Missing)
+	s := fmt.Sprintf("Checked %s: %d intact, %d changed, %d missing.",
+		plural(len(r.Files), "file", "files"), r.Intact, r.Changed, r.Missing)
 	if r.Changed+r.Missing > 0 {
 		s += " Fetch those documents again (lading archive, or Fetch all in the window) " +
 			"and download those files again."

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -52,9 +53,15 @@ func TestResuming(t *testing.T) {
 		{name: "body ending early without a length is resumed, not trusted",
 			server:     []serverOpt{cutAfter(k, 1), closeDelimited()},
 			wantRanges: []string{"", "bytes=65536-"}},
-		{name: "body ending early with no size known is caught by the checksum",
+		{name: "body ending early with no size known: the checksum asks for the rest once",
 			server: []serverOpt{cutAfter(k, 1), closeDelimited()}, unknownSize: true,
-			wantRanges: []string{"", ""}, wantRestarts: []string{"checksum mismatch"}},
+			wantRanges: []string{"", "bytes=65536-"}},
+		{name: "chunked body cut with no size known resumes with exactly the bytes on disk",
+			server: []serverOpt{cutAfter(k, 1), noLength()}, unknownSize: true,
+			wantRanges: []string{"", "bytes=65536-"}},
+		{name: "body without a length cut twice is resumed each time",
+			server:     []serverOpt{cutAfter(k, 2), closeDelimited()},
+			wantRanges: []string{"", "bytes=65536-", "bytes=131072-"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -245,6 +252,32 @@ func TestVerification(t *testing.T) {
 		}
 	})
 
+	t.Run("a resume after a checksum failure starts from zero", func(t *testing.T) {
+		srv := newServer(t, content)
+		h := newHarness(t)
+		spec := h.spec(srv, "wrong.bin", content)
+		spec.Size, spec.MD5 = -1, strings.Repeat("0", 32)
+		task := h.add(spec)
+		h.start()
+		both := "expected MD5 " + spec.MD5 + ", got " + md5hex(content)
+		err := h.wait(task.ID)
+		row := h.row(task.ID)
+		checkFailed(t, row, err, both)
+		if sizeOf(t, row.PartPath) > 0 || row.BytesDone != 0 || row.HashState != nil {
+			t.Errorf("after the failure: .part %d bytes, row %d bytes, checkpoint %d bytes",
+				sizeOf(t, row.PartPath), row.BytesDone, len(row.HashState))
+		}
+
+		if err := h.m.Resume(task.ID); err != nil {
+			t.Fatal(err)
+		}
+		err = h.wait(task.ID)
+		checkFailed(t, h.row(task.ID), err, both)
+		if got, want := srv.ranges(), []string{"", "", "", ""}; !slices.Equal(got, want) {
+			t.Errorf("Range headers = %q, want %q: the wrong bytes were built on", got, want)
+		}
+	})
+
 	t.Run("zero-byte file is done at 100% with the empty MD5", func(t *testing.T) {
 		srv := newServer(t, nil)
 		h := newHarness(t)
@@ -277,6 +310,26 @@ func TestWatchdog(t *testing.T) {
 	})
 }
 
+// TestWatchdogOnTime checks that the watchdog fires when the silence reaches
+// the stall time, not a polling period later: the server goes quiet for a
+// little longer than the stall time, then sends the rest. A late watchdog
+// never sees the silence and the transfer ends in one attempt.
+func TestWatchdogOnTime(t *testing.T) {
+	const k = 65536
+	content := payload(200_000)
+	srv := newServer(t, content, quietAfter(k, 3500*time.Millisecond))
+	h := newHarness(t, func(o *Options) { o.StallTimeout = 3 * time.Second })
+	task := h.add(h.spec(srv, "quiet.bin", content))
+	h.start()
+	err := h.wait(task.ID)
+	row := h.row(task.ID)
+	checkDone(t, row, content, err)
+	if got := srv.ranges(); !slices.Equal(got, []string{"", "bytes=65536-"}) || row.Attempts != 2 {
+		t.Errorf("Range headers %q in %d attempts, want a reconnect from byte 65536 "+
+			"before the server spoke again", got, row.Attempts)
+	}
+}
+
 // fakeSpace is a SpaceProbe the test sets.
 type fakeSpace struct {
 	free  atomic.Int64
@@ -286,6 +339,20 @@ type fakeSpace struct {
 func (f *fakeSpace) FreeSpace(string) (int64, error) {
 	f.asked.Add(1)
 	return f.free.Load(), nil
+}
+
+// twoDisks is a SpaceProbe for two file systems: folders under full are on
+// one, every other folder on the other.
+type twoDisks struct {
+	fakeSpace
+	full string
+}
+
+func (d *twoDisks) device(dir string) (string, error) {
+	if strings.HasPrefix(dir, d.full) {
+		return "full", nil
+	}
+	return "other", nil
 }
 
 // TestDiskFull checks the disk-full state: the partial is kept, the queue
@@ -337,6 +404,83 @@ func TestDiskFull(t *testing.T) {
 		if len(h.logs.records("Disk space returned")) == 0 {
 			t.Error("no \"Disk space returned\" in the log")
 		}
+	})
+
+	t.Run("a full disk holds only the tasks bound for it", func(t *testing.T) {
+		if _, err := os.Stat("/dev/full"); err != nil {
+			t.Skip("this system has no /dev/full")
+		}
+		disks := &twoDisks{}
+		srv := newServer(t, content)
+		h := newHarness(t, func(o *Options) {
+			o.Workers, o.SpaceProbe, o.SpaceEvery = 1, disks, 5*time.Millisecond
+		})
+		disks.full = filepath.Join(h.dir, "full")
+		in := func(dir, name string) Spec {
+			s := h.spec(srv, name, content)
+			s.DestPath = filepath.Join(h.dir, dir, name)
+			return s
+		}
+		a, b := h.add(in("full", "a.bin")), h.add(in("full", "b.bin"))
+		c := h.add(in("other", "c.bin"))
+		if err := os.MkdirAll(disks.full, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("/dev/full", a.PartPath); err != nil {
+			t.Fatal(err)
+		}
+		h.start()
+		eventually(t, "c.bin done while a.bin waits for space", func() bool {
+			return h.row(c.ID).State == store.TaskDone
+		})
+		if st := h.row(a.ID).State; st != store.TaskDiskFull {
+			t.Errorf("a.bin is %s, want disk-full", st)
+		}
+		if slices.ContainsFunc(srv.requests(), func(r seen) bool { return r.Path == "/b.bin" }) {
+			t.Error("b.bin started on the full disk")
+		}
+
+		if err := os.Remove(a.PartPath); err != nil {
+			t.Fatal(err)
+		}
+		disks.free.Store(1 << 30)
+		err := h.wait(a.ID, b.ID, c.ID)
+		checkDone(t, h.row(a.ID), content, err)
+		checkDone(t, h.row(b.ID), content, nil)
+		checkDone(t, h.row(c.ID), content, nil)
+	})
+
+	t.Run("an unknown size says how much room it waits for", func(t *testing.T) {
+		if _, err := os.Stat("/dev/full"); err != nil {
+			t.Skip("this system has no /dev/full")
+		}
+		space := &fakeSpace{}
+		space.free.Store(1 << 20) // less than a file of unknown size waits for
+		srv := newServer(t, content)
+		h := newHarness(t, func(o *Options) {
+			o.SpaceProbe, o.SpaceEvery = space, 5*time.Millisecond
+		})
+		spec := h.spec(srv, "u.bin", content)
+		spec.Size = -1
+		task := h.add(spec)
+		if err := os.Symlink("/dev/full", task.PartPath); err != nil {
+			t.Fatal(err)
+		}
+		h.start()
+		eventually(t, "the wait logged", func() bool {
+			return len(h.logs.records("Waiting for disk space")) > 0
+		})
+		eventually(t, "more looks for space", func() bool { return space.asked.Load() >= 10 })
+		recs := h.logs.records("Waiting for disk space")
+		if len(recs) != 1 || recs[0].Attrs["need"] != "16777216" ||
+			recs[0].Attrs["free"] != "1048576" || recs[0].Attrs["folder"] != h.dir {
+			t.Errorf("wait logged as %+v, want once with need 16777216 and free 1048576", recs)
+		}
+		if row := h.row(task.ID); !strings.Contains(row.LastError, "once 16 MiB are free") {
+			t.Errorf("sentence %q does not say how much room the download waits for",
+				row.LastError)
+		}
+		h.stop()
 	})
 
 	t.Run("partial kept through disk full resumes with Range", func(t *testing.T) {

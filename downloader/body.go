@@ -16,7 +16,7 @@ const chunkSize = 256 << 10
 
 // inFlight is how many chunks one transfer holds at most: read from the
 // network, waiting for grab, or waiting for the digests.
-const inFlight = 8
+const inFlight = 16
 
 // chunkPool recycles full-size chunks between transfers, so a queue of
 // small files does not allocate a chunk for each.
@@ -347,13 +347,23 @@ func (c *checkpointer) finish() {
 	<-c.done
 }
 
-// writeback asks the kernel to start writing a growing file to disk.
+// writeback asks the kernel to start writing a growing file to disk, and
+// every flushEvery bytes flushes what it holds on a goroutine of its own,
+// so the disk keeps pace with the network.
 type writeback struct {
 	path string
 	f    *os.File
 	from int64
 	off  bool // opening failed; stop trying
+
+	flushed  int64          // where the last flush was asked for
+	flushing chan struct{}  // closed when the running flush ends; nil when none runs
+	flush    func(*os.File) // flushAhead when nil; tests count the calls
 }
+
+// flushEvery is how much new data starts a flush ahead of the rename: a
+// file smaller than this is flushed once, before its rename, and no more.
+const flushEvery = 32 << 20
 
 // push starts write-back of the bytes before to that were not pushed yet.
 func (w *writeback) push(to int64) {
@@ -370,9 +380,40 @@ func (w *writeback) push(to int64) {
 	}
 	startWriteback(w.f, w.from, to-w.from)
 	w.from = to
+	if flushesAhead && to-w.flushed >= flushEvery && !w.busy() {
+		w.flushed = to
+		done := make(chan struct{})
+		w.flushing = done
+		flush := w.flush
+		if flush == nil {
+			flush = flushAhead
+		}
+		go func(f *os.File) {
+			defer close(done)
+			flush(f)
+		}(w.f)
+	}
 }
 
+// busy reports whether a flush is still running.
+func (w *writeback) busy() bool {
+	if w.flushing == nil {
+		return false
+	}
+	select {
+	case <-w.flushing:
+		w.flushing = nil
+		return false
+	default:
+		return true
+	}
+}
+
+// close waits for a running flush, then closes the file.
 func (w *writeback) close() {
+	if w.flushing != nil {
+		<-w.flushing
+	}
 	if w.f != nil {
 		w.f.Close()
 	}

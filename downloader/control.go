@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"lading.dev/lading/store"
@@ -103,6 +104,10 @@ func (m *Manager) claim(ctx context.Context, t *store.Task) error {
 		return &TaskError{Name: t.Name, Err: ErrForeignPartial, Msg: fmt.Sprintf(
 			"%s: %s already exists but was not started by this download list; "+
 				"move or delete that file, then add the download again.", t.Name, t.PartPath)}
+	} else if errors.Is(err, syscall.ENAMETOOLONG) {
+		return &TaskError{Name: t.Name, Err: ErrBadSpec, Msg: t.Name + ": the file name " +
+			"is too long for its folder once Lading adds \".part\" while it downloads; " +
+			"choose a shorter name."}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("add %s: %w", t.Name, err)
 	}
@@ -112,6 +117,11 @@ func (m *Manager) claim(ctx context.Context, t *store.Task) error {
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("add %s: %w", t.Name, err)
+	}
+	if fi.IsDir() {
+		return &TaskError{Name: t.Name, Err: ErrDestExists, Msg: fmt.Sprintf(
+			"%s: %s is a folder; give the download a file name inside it.",
+			t.Name, t.DestPath)}
 	}
 	mismatch, err := checkFile(ctx, t.DestPath, *t)
 	if err != nil {
@@ -175,7 +185,7 @@ func (m *Manager) readd(ctx context.Context, old, t store.Task) (store.Task, err
 	}
 	if err == nil && old.URL != t.URL && t.URL != "" && !e.task.Resumable {
 		// Another server may well resume what the old one would not.
-		e.task.Resumable = true
+		e.task.Resumable, e.noRanges = true, false
 		err = m.st.UpdateTask(ctx, &e.task)
 	}
 	return e.task, err

@@ -23,6 +23,7 @@ func TestDownload(t *testing.T) {
 		tune         func(*Options)
 		badMD5       bool
 		unknownSize  bool
+		order        string // the portal order the file belongs to; none for a plain address
 		wantState    string
 		wantRanges   []string
 		wantAttempts int
@@ -74,6 +75,36 @@ func TestDownload(t *testing.T) {
 			wantState: store.TaskFailed, wantRanges: []string{"", ""}, wantAttempts: 2,
 			wantErr:      "checksum mismatch (expected MD5 00000000000000000000000000000000, got ",
 			wantRestarts: []string{"checksum mismatch"}},
+		{name: "wrong file with no length and no size: a look for the rest, " +
+			"one clean download, then a failure", size: 50_000,
+			server: []serverOpt{closeDelimited()}, badMD5: true, unknownSize: true,
+			wantState: store.TaskFailed, wantAttempts: 4,
+			wantRanges:   []string{"", "bytes=50000-", "", "bytes=50000-"},
+			wantErr:      "checksum mismatch (expected MD5 00000000000000000000000000000000, got ",
+			wantRestarts: []string{"checksum mismatch"}},
+		{name: "server that ignored a range once is asked again and its 206 clears the mark",
+			size: 300_000, server: []serverOpt{cutAfter(k, 3), ignoreRanges(1)},
+			wantState:  store.TaskDone,
+			wantRanges: []string{"", "bytes=65536-", "", "bytes=65536-"}, wantAttempts: 4,
+			wantRestarts: []string{"the server ignored the range request"}},
+		{name: "403 of a plain address speaks of the address", size: 10_000,
+			server:    []serverOpt{statuses(403)},
+			wantState: store.TaskFailed, wantRanges: []string{""}, wantAttempts: 1,
+			wantErr: "the server answered 403 Forbidden; the server refused the address; " +
+				"check the URL or get a fresh link, then run the command again."},
+		{name: "404 of a plain address speaks of the address", size: 10_000,
+			server:    []serverOpt{statuses(404)},
+			wantState: store.TaskFailed, wantRanges: []string{""}, wantAttempts: 1,
+			wantErr: "404 Not Found; there is no file at that address; check the URL"},
+		{name: "404 of an order line speaks of the portal", size: 10_000, order: "SO-1",
+			server:    []serverOpt{statuses(404)},
+			wantState: store.TaskFailed, wantRanges: []string{""}, wantAttempts: 1,
+			wantErr: "404 Not Found; the file is no longer offered at that address; " +
+				"sync the orders"},
+		{name: "403 of an order line speaks of signing in", size: 10_000, order: "SO-1",
+			server:    []serverOpt{statuses(403)},
+			wantState: store.TaskFailed, wantRanges: []string{""}, wantAttempts: 1,
+			wantErr: "403 Forbidden; access was refused; sign in again"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,6 +122,7 @@ func TestDownload(t *testing.T) {
 			if tt.unknownSize {
 				spec.Size = -1
 			}
+			spec.OrderNumber = tt.order
 			task := h.add(spec)
 			h.start()
 			werr := h.wait(task.ID)
@@ -128,9 +160,13 @@ func TestDownload(t *testing.T) {
 				return
 			}
 			checkFailed(t, row, werr, tt.wantErr)
-			if tt.badMD5 && sizeOf(t, row.PartPath) != int64(tt.size) {
-				t.Errorf(".part size = %d, want the whole %d bytes kept",
-					sizeOf(t, row.PartPath), tt.size)
+			if tt.badMD5 && !strings.Contains(row.LastError, "got "+md5hex(content)+")") {
+				t.Errorf("sentence %q does not name the file's MD5 %s", row.LastError,
+					md5hex(content))
+			}
+			if tt.badMD5 && (sizeOf(t, row.PartPath) != -1 || row.BytesDone != 0) {
+				t.Errorf(".part of %d bytes (row %d) kept after a checksum failure, want none",
+					sizeOf(t, row.PartPath), row.BytesDone)
 			}
 		})
 	}

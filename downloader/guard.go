@@ -19,6 +19,10 @@ var errComplete = errors.New("partial file is complete")
 // does: the next request continues from the new end of the partial.
 var errMoreToCome = errors.New("the server sent part of the rest")
 
+// errTooLong means a body went on past the end its answer promised. The
+// bytes up to that end are kept; nothing after it reaches the file.
+var errTooLong = errors.New("the server sent more than it announced")
+
 // rangeGuard stands between grab and the HTTP client. grab v3.0.1 trusts
 // any 2xx answer: it would append a whole 200 body to a partial file, or a
 // 206 that starts elsewhere. The guard accepts only the answer that fits
@@ -34,8 +38,11 @@ type rangeGuard struct {
 	answered           bool
 	etag, lastModified string
 	noRanges           bool  // "Accept-Ranges: none": a pause means starting over
+	partial            bool  // the answer was a 206
+	closeDelimited     bool  // no length and no chunks: only a closed connection ends it
 	length             int64 // the body's announced length, -1 when unknown
-	total              int64 // the whole file's length a 206 announced, 0 when unknown
+	total              int64 // the whole file's length a 206 announced, -1 unknown, 0 for a 200
+	end                int64 // the file offset the body promised to reach, -1 when unknown
 }
 
 // Do implements grab.HTTPClient.
@@ -59,19 +66,60 @@ func (g *rangeGuard) Do(req *http.Request) (*http.Response, error) {
 	// transfer encoding, so Go's transport never unpacks a .gz on the way.
 	req.Header.Set("Accept-Encoding", "identity")
 
-	resp, err := g.client.Do(req)
+	resp, err := g.redirecting().Do(req)
 	if err != nil {
 		return nil, redact(err)
 	}
+	// Read before judging: a server that ignored the range may say why.
+	g.noRanges = strings.EqualFold(strings.TrimSpace(resp.Header.Get("Accept-Ranges")), "none")
 	if err := g.accept(resp); err != nil {
 		discard(resp.Body)
 		return nil, err
 	}
 	g.answered, g.length = true, resp.ContentLength
+	g.partial = resp.StatusCode == http.StatusPartialContent
+	g.closeDelimited = resp.ContentLength < 0 && len(resp.TransferEncoding) == 0 &&
+		resp.ProtoMajor < 2
 	g.etag, g.lastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
-	g.noRanges = strings.EqualFold(strings.TrimSpace(resp.Header.Get("Accept-Ranges")), "none")
-	resp.Body = g.wrap(resp.Body)
+	resp.Body = g.wrap(g.bound(resp))
 	return resp, nil
+}
+
+// redirecting is the guard's client, stopping a redirect loop with
+// errRedirectLoop and a redirect to another scheme with errRedirectScheme,
+// so the job can tell them from a network failure. The
+// client's own redirect policy, if any, still applies.
+func (g *rangeGuard) redirecting() *http.Client {
+	c := *g.client
+	policy := c.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("%w: %d in a row", errRedirectLoop, len(via))
+		}
+		if s := req.URL.Scheme; s != "http" && s != "https" {
+			return fmt.Errorf("%w: %q", errRedirectScheme, s)
+		}
+		if policy != nil {
+			return policy(req, via)
+		}
+		return nil
+	}
+	return &c
+}
+
+// bound holds the body to the bytes the answer promised: grab would write
+// whatever follows, and the order's size and the Content-Range are the
+// engine's to check, not grab's.
+func (g *rangeGuard) bound(resp *http.Response) io.ReadCloser {
+	if g.end < 0 {
+		return resp.Body
+	}
+	tooLong := fmt.Errorf("%w: the body goes on past byte %d", ErrSizeMismatch, g.end)
+	if g.partial {
+		tooLong = fmt.Errorf("%w: the body goes on past %q", errTooLong,
+			resp.Header.Get("Content-Range"))
+	}
+	return &boundedBody{rc: resp.Body, left: g.end - g.offset, tooLong: tooLong}
 }
 
 // head answers grab's HEAD itself. Resumability is decided by the ranged
@@ -109,7 +157,7 @@ func (g *rangeGuard) accept(resp *http.Response) error {
 	case code == http.StatusOK && ranged:
 		return fmt.Errorf("%w: asked from byte %d", ErrRangeIgnored, g.offset)
 	case code == http.StatusOK:
-		return nil
+		return g.checkLength(resp.ContentLength)
 	case code == http.StatusPartialContent && ranged:
 		return g.checkRange(resp.Header.Get("Content-Range"))
 	case code == http.StatusPartialContent:
@@ -133,11 +181,24 @@ func (g *rangeGuard) changed(h http.Header) bool {
 	return g.ifRange != h.Get("ETag") && g.ifRange != h.Get("Last-Modified")
 }
 
-// checkRange accepts a 206 only when it continues the partial exactly.
+// checkLength accepts a whole file whose announced length is the order's.
+// The body is then held to that size: grab is not told it (see
+// job.request), because grab also measures a legal short 206 against it.
+func (g *rangeGuard) checkLength(length int64) error {
+	g.end = g.size
+	if g.size >= 0 && length >= 0 && length != g.size {
+		return fmt.Errorf("%w: the server announces %d bytes, the order %d",
+			ErrSizeMismatch, length, g.size)
+	}
+	return nil
+}
+
+// checkRange accepts a 206 only when it continues the partial exactly. The
+// body is then held to the range it announces.
 func (g *rangeGuard) checkRange(v string) error {
-	first, _, total, err := parseContentRange(v)
+	first, last, total, err := parseContentRange(v)
 	if err == nil {
-		g.total = total
+		g.total, g.end = total, last+1
 	}
 	switch {
 	case err != nil:
@@ -187,6 +248,40 @@ func parseContentRange(v string) (first, last, total int64, err error) {
 	}
 	return first, last, total, nil
 }
+
+// boundedBody passes on at most left bytes: the end its answer promised.
+// The body must end there; a byte beyond it fails the read with tooLong,
+// so nothing past the promise reaches the file. A body ending early is
+// passed on as it is: the job sees the partial fall short and continues.
+type boundedBody struct {
+	rc      io.ReadCloser
+	left    int64
+	tooLong error
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, b.past()
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+// past looks one byte beyond the promised end. Anything but a byte there
+// means the promise was kept: even a cut connection has delivered it all.
+func (b *boundedBody) past() error {
+	var one [1]byte
+	if n, _ := io.ReadFull(b.rc, one[:]); n > 0 {
+		return b.tooLong
+	}
+	return io.EOF
+}
+
+func (b *boundedBody) Close() error { return b.rc.Close() }
 
 // discard closes a body the engine refused, reading a little first so the
 // connection can be reused. Nothing of it reaches the file.

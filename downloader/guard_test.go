@@ -22,7 +22,9 @@ func TestRangeGuard(t *testing.T) {
 		want         error // nil: accepted
 		wantCode     int   // for a StatusError
 	}{
-		{"whole file from zero", 0, 100, 200, "", "", nil, 0},
+		{"whole file from zero", 0, 4, 200, "", "", nil, 0},
+		{"whole file of another length than the order", 0, 100, 200, "", "",
+			ErrSizeMismatch, 0},
 		{"200 to a range request", 40, 100, 200, "", `"v1"`, ErrRangeIgnored, 0},
 		{"200 with another validator", 40, 100, 200, "", `"v2"`, ErrChanged, 0},
 		{"206 at the partial's end", 40, 100, 206, "bytes 40-99/100", "", nil, 0},

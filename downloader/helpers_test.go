@@ -72,6 +72,9 @@ type serverOpts struct {
 	noLength               bool   // no Content-Length: the body is chunked
 	noRanges               bool   // "Accept-Ranges: none", and Range is ignored
 	closeDelimited         bool   // no length, no chunks: the body ends when the connection does
+	ignoreRanges           int    // answer the first so many Range requests with the whole file
+	quietAfter             int    // the first answer goes silent after so many bytes (4 KiB steps)
+	quietFor               time.Duration
 }
 
 type serverOpt func(*serverOpts)
@@ -111,6 +114,16 @@ func noLength() serverOpt { return func(o *serverOpts) { o.noLength = true } }
 
 func closeDelimited() serverOpt { return func(o *serverOpts) { o.closeDelimited = true } }
 
+// ignoreRanges answers the first n Range requests with the whole file, and
+// later ones correctly.
+func ignoreRanges(n int) serverOpt { return func(o *serverOpts) { o.ignoreRanges = n } }
+
+// quietAfter makes the first answer go silent for d after n body bytes (a
+// multiple of 4 KiB), then send the rest.
+func quietAfter(n int, d time.Duration) serverOpt {
+	return func(o *serverOpts) { o.quietAfter, o.quietFor = n, d }
+}
+
 func noRanges() serverOpt {
 	return func(o *serverOpts) { o.noRanges, o.ignoreRange = true, true }
 }
@@ -126,6 +139,7 @@ type testServer struct {
 	mu        sync.Mutex
 	reqs      []seen
 	served    int
+	ignored   int // Range requests answered with the whole file so far
 	sigs      map[string]int
 	active    int
 	maxActive int
@@ -230,7 +244,7 @@ func (s *testServer) answer(h http.Header, r *http.Request, n int) ([]byte, int)
 		ranged = false
 	}
 	switch {
-	case !ranged || s.o.ignoreRange:
+	case !ranged || s.o.ignoreRange || s.ignoring():
 		length(size)
 		return content, http.StatusOK
 	case start >= size:
@@ -245,9 +259,20 @@ func (s *testServer) answer(h http.Header, r *http.Request, n int) ([]byte, int)
 	return content[start:], http.StatusPartialContent
 }
 
+// ignoring reports whether this Range request is one to ignore.
+func (s *testServer) ignoring() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ignored >= s.o.ignoreRanges {
+		return false
+	}
+	s.ignored++
+	return true
+}
+
 // plan says how much of a body of n bytes the next answer sends, and
-// whether it then cuts the connection or goes silent.
-func (s *testServer) plan(n int) (limit int, cut, stall bool) {
+// whether it then cuts the connection or goes silent, for good or a while.
+func (s *testServer) plan(n int) (limit int, cut, stall, quiet bool) {
 	s.mu.Lock()
 	k := s.served
 	s.served++
@@ -259,14 +284,14 @@ func (s *testServer) plan(n int) (limit int, cut, stall bool) {
 	if k < s.o.stallTimes {
 		limit, stall = min(limit, s.o.stallAfter), true
 	}
-	return limit, cut, stall
+	return limit, cut, stall, k == 0 && s.o.quietFor > 0
 }
 
 // writeRaw answers the way an old server does: no length and no chunks,
 // so the end of the body is the end of the connection, and a cut looks
 // like a complete file.
 func (s *testServer) writeRaw(w http.ResponseWriter, status int, body []byte) {
-	limit, _, _ := s.plan(len(body))
+	limit, _, _, _ := s.plan(len(body))
 	conn, buf, err := w.(http.Hijacker).Hijack()
 	if err != nil {
 		panic(err)
@@ -285,9 +310,17 @@ func (s *testServer) writeRaw(w http.ResponseWriter, status int, body []byte) {
 
 // write sends body, cutting or stalling it when the options say so.
 func (s *testServer) write(w http.ResponseWriter, r *http.Request, body []byte) {
-	limit, cut, stall := s.plan(len(body))
+	limit, cut, stall, quiet := s.plan(len(body))
 
 	for off := 0; off < limit; off += 4096 {
+		if quiet && off == s.o.quietAfter {
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(s.o.quietFor):
+			}
+		}
 		w.Write(body[off:min(off+4096, limit)])
 		if s.o.pace > 0 {
 			w.(http.Flusher).Flush()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -31,19 +32,29 @@ type job struct {
 	limiter *rate.Limiter // the task's own speed cap
 	err     error
 
-	fails     int   // attempts in a row that did not grow the file
-	high      int64 // furthest the file got in this run
-	refreshed bool  // a fresh URL was fetched after a 403 or 410
-	rechecked bool  // the file was fetched again after a checksum mismatch
-	speed     speedometer
+	fails      int   // attempts in a row that did not grow the file
+	high       int64 // furthest the file got in this run
+	refreshed  bool  // a fresh URL was fetched after a 403 or 410
+	mismatched bool  // a checksum mismatch was seen in this run
+	rechecked  bool  // the file was fetched again after a checksum mismatch
+	openEnded  bool  // the last body ended with no way to tell it was whole
+	probed     bool  // the rest was asked for after a checksum mismatch
+	speed      speedometer
 }
 
 // step is one stage of a job.
 type step func() step
 
-// run walks the steps.
+// run walks the steps, holding the partial's lock from the first to the
+// last, the rename included.
 func (j *job) run() {
-	for s := step(j.resolve); s != nil; {
+	first := step(j.resolve)
+	lock, err := lockPart(j.t.PartPath)
+	if err != nil {
+		j.err, first = err, j.fail
+	}
+	defer lock.release()
+	for s := first; s != nil; {
 		s = s()
 	}
 }
@@ -101,7 +112,7 @@ func (j *job) prepare() step {
 	switch {
 	case n > 0 && n == j.t.Size:
 		return j.verify
-	case n > 0 && !j.t.Resumable:
+	case n > 0 && !j.t.Resumable && j.m.saidNoRanges(j.t.ID):
 		return j.restart("the server cannot resume downloads")
 	}
 	return j.transfer
@@ -133,12 +144,17 @@ func (j *job) judge() step {
 	case isDiskFull(err):
 		return j.diskFull
 	case errors.Is(err, ErrRangeIgnored):
+		// Not for good: the next resume asks for a range again, and a 206
+		// clears the mark (see absorb). Only "Accept-Ranges: none" ends it.
 		j.t.Resumable = false
 		return j.restartCounted("the server ignored the range request")
 	case errors.Is(err, ErrChanged):
 		return j.restartCounted("the file changed on the server")
 	case errors.Is(err, ErrBadContentRange), errors.Is(err, ErrNotResumable):
 		return j.restartCounted("the server answered another range")
+	case errors.Is(err, errTooLong):
+		// The promised bytes are kept; the next attempt continues after them.
+		return j.backoff
 	case errors.Is(err, ErrSizeMismatch) && j.offset > 0:
 		return j.restartCounted("the server's length does not fit the partial file")
 	case errors.As(err, &se) && j.renewable(se.Code):
@@ -175,7 +191,7 @@ func (j *job) backoff() step {
 	d := j.m.delay(j.fails, se.RetryAfter)
 
 	j.checkpoint()
-	j.t.LastError = describe(j.t.Name, j.err)
+	j.t.LastError = describe(j.t, j.err)
 	j.save(nil)
 	j.m.log.Info("Download retrying", taskAttr(j.t), slog.Int("failures", j.fails),
 		slog.Duration("delay", d), errAttr(j.err))
@@ -207,6 +223,9 @@ func (m *Manager) delay(n int, retryAfter time.Duration) time.Duration {
 
 // restartCounted restarts from zero, unless the attempts are spent.
 func (j *job) restartCounted(reason string) step {
+	if j.whole() {
+		return j.verify
+	}
 	if j.spend() {
 		return j.fail
 	}
@@ -216,15 +235,29 @@ func (j *job) restartCounted(reason string) step {
 // restart throws the partial away and starts again at byte zero with a
 // fresh digest.
 func (j *job) restart(reason string) step {
+	if j.whole() {
+		return j.verify
+	}
 	if err := removePart(j.t.PartPath); err != nil {
 		j.err = err
 		return j.fail
 	}
 	clearProgress(&j.t)
 	j.sum, j.hashed = nil, 0
+	// After a mismatch, this download from zero is the one clean retry.
+	j.rechecked = j.rechecked || j.mismatched
+	j.openEnded, j.probed = false, false
 	j.save(nil)
 	j.m.log.Info("Download restarted", taskAttr(j.t), slog.String("reason", reason))
 	return j.resolve
+}
+
+// whole reports whether the partial of a file of unknown size already
+// matches every digest of the order: then it is the file, whatever cut
+// its answer short or however the server answers a request for the rest,
+// and starting over would throw it away. verify checks it on disk.
+func (j *job) whole() bool {
+	return j.t.Size < 0 && j.hashed > 0 && j.sum != nil && j.sum.mismatch() == nil
 }
 
 // verify compares the streamed digests with the order's.
@@ -243,16 +276,31 @@ func (j *job) verify() step {
 		j.err = err
 		return j.judge
 	}
+	if j.t.Size >= 0 && n != j.t.Size {
+		// Never trust a file of another size, whatever its digest says.
+		j.err = fmt.Errorf("%w: %d of %d bytes on disk", io.ErrUnexpectedEOF, n, j.t.Size)
+		if n > j.t.Size {
+			return j.prepare
+		}
+		return j.judge
+	}
 
 	mismatch := j.sum.mismatch()
 	if mismatch == nil {
 		return j.finish
 	}
-	j.err = mismatch
-	if j.rechecked {
+	j.err, j.mismatched = mismatch, true
+	switch {
+	case j.openEnded && !j.probed && j.t.Resumable:
+		// The body ended with its connection and nothing told its length:
+		// it may have been cut. Ask once for the rest before starting over.
+		j.openEnded, j.probed = false, true
+		j.m.log.Info("Download continued after a checksum mismatch", taskAttr(j.t),
+			slog.Int64("offset", n))
+		return j.prepare
+	case j.rechecked:
 		return j.fail
 	}
-	j.rechecked = true
 	return j.restart("checksum mismatch")
 }
 
@@ -274,13 +322,25 @@ func (j *job) finish() step {
 	return nil
 }
 
-// fail stops the task for good and keeps the partial for inspection.
+// fail stops the task for good. The partial is kept for a later resume,
+// unless its checksum proved it wrong.
 func (j *job) fail() step {
 	cause := failure(j.t, j.err)
 	if j.fails >= j.m.opts.MaxAttempts {
 		cause.Msg += fmt.Sprintf(" Lading tried %d times in a row.", j.fails)
 	}
-	j.checkpoint()
+	if errors.Is(j.err, ErrChecksumMismatch) {
+		// The bytes are known to be wrong: a later resume must start from
+		// zero, never build on them.
+		if err := removePart(j.t.PartPath); err != nil {
+			j.m.log.Warn("Partial file not deleted", taskAttr(j.t), errAttr(err))
+		}
+		clearProgress(&j.t)
+		j.sum, j.hashed = nil, 0
+	}
+	if !errors.Is(j.err, ErrPartInUse) { // the partial is another process's
+		j.checkpoint()
+	}
 	j.t.State, j.t.LastError = store.TaskFailed, cause.Msg
 	j.save(cause)
 	j.m.log.Warn("Download failed", taskAttr(j.t), slog.String("reason", cause.Msg),
@@ -289,14 +349,32 @@ func (j *job) fail() step {
 }
 
 // diskFull parks the task with its partial kept. The queue starts nothing
-// new meanwhile, and the Manager resumes the task once its folder has room
-// again (see liftDiskFull).
+// bound for the same file system meanwhile, and the Manager resumes the
+// task once its folder has room again (see liftDiskFull). The sentence
+// says how much room that is.
 func (j *job) diskFull() step {
 	j.checkpoint()
-	j.t.State, j.t.LastError = store.TaskDiskFull, describe(j.t.Name, j.err)
+	dir, need := filepath.Dir(j.t.PartPath), spaceNeeded(j.t)
+	j.t.State = store.TaskDiskFull
+	j.t.LastError = fmt.Sprintf("%s: the disk is full in %s; the download waits and goes "+
+		"on by itself once %s are free there.", j.t.Name, dir, byteCount(need))
 	j.save(nil)
-	j.m.log.Warn("Download paused, disk full", taskAttr(j.t), errAttr(j.err))
+	j.m.log.Warn("Download paused, disk full", taskAttr(j.t), slog.String("folder", dir),
+		slog.Int64("need", need), errAttr(j.err))
 	return nil
+}
+
+// byteCount writes n for a person, rounded up.
+func byteCount(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MiB", (n+1<<20-1)>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", (n+1<<10-1)>>10)
+	case n == 1:
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // halt leaves the task as the stop's cause asks: paused, canceled, or

@@ -40,17 +40,22 @@ func errAttr(err error) slog.Attr {
 
 // retryable reports whether an attempt that failed with err may succeed
 // when tried again: network trouble, stalls, portal hiccups and the
-// temporary HTTP statuses. File-system errors and other statuses are not.
+// temporary HTTP statuses. File-system errors, other statuses and a
+// portal's refusal to hand out a link are not.
 func retryable(err error) bool {
 	var se StatusError
 	if errors.As(err, &se) {
 		return se.Temporary()
 	}
+	if _, refused := refusal(err); refused {
+		return false
+	}
 	switch {
 	case errors.Is(err, ErrStalled), errors.Is(err, errResolve):
 		return true
 	case errors.Is(err, ErrBadSpec), errors.Is(err, ErrSizeMismatch),
-		errors.Is(err, ErrChecksumMismatch), isFileError(err):
+		errors.Is(err, ErrChecksumMismatch), errors.Is(err, errRedirectLoop),
+		errors.Is(err, errRedirectScheme), isFileError(err):
 		return false
 	}
 	// What is left comes from the connection: resets, early EOFs, timeouts.

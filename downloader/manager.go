@@ -37,6 +37,8 @@ type Manager struct {
 	workers int
 	seq     uint64        // orders worker starts, for preemption
 	changed chan struct{} // closed and replaced on every state change
+
+	fullDevs map[string]int // disk-full tasks per file system
 }
 
 // entry is the Manager's view of one task.
@@ -53,6 +55,13 @@ type entry struct {
 	preempting bool
 	committing bool   // verified and being flushed: no longer a transfer
 	want       string // state the user asked for while a worker stopped
+	noRanges   bool   // its server said "Accept-Ranges: none" in this process
+
+	// The file system the task's folder is on, looked up once per folder,
+	// and the one it waits on while disk-full (see setTaskLocked).
+	devDir, dev string
+	fullOn      string
+	spaceNoted  bool // the wait for space was logged
 }
 
 // New returns a Manager that keeps its tasks in st. Nothing runs until Run.
@@ -67,6 +76,8 @@ func New(st *store.Store, opts Options) *Manager {
 		workers: opts.Workers,
 		changed: make(chan struct{}),
 		dirs:    dirSyncer{log: opts.Logger},
+
+		fullDevs: map[string]int{},
 	}
 	if opts.RateLimit > 0 {
 		m.limiter = newLimiter(int64(opts.RateLimit))
@@ -224,18 +235,15 @@ func (m *Manager) preemptLocked() {
 }
 
 // nextLocked picks the queued task to start next: highest priority, then
-// oldest. While a task waits for disk space nothing new starts: it would
-// only fill the same disk.
+// oldest. While a task waits for disk space, nothing bound for the same
+// file system starts: it would only fill the same disk.
 func (m *Manager) nextLocked() *entry {
-	if m.diskFullLocked() {
-		return nil
-	}
 	var best *entry
 	for _, e := range m.entries {
 		if e.stop != nil || e.task.State != store.TaskQueued {
 			continue
 		}
-		if best == nil || before(e.task, best.task) {
+		if (best == nil || before(e.task, best.task)) && !m.onFullDiskLocked(e) {
 			best = e
 		}
 	}
@@ -281,6 +289,23 @@ func (m *Manager) release(id int64) {
 	m.kick()
 }
 
+// noRanges notes that a task's server said it serves no ranges, so its
+// partials are restarted without asking for a range first.
+func (m *Manager) noRanges(id int64) {
+	m.mu.Lock()
+	m.entries[id].noRanges = true
+	m.mu.Unlock()
+}
+
+// saidNoRanges reports whether the task's server said it serves no ranges.
+// A task marked not resumable for another reason, or by an earlier
+// process, asks for a range once more: servers change.
+func (m *Manager) saidNoRanges(id int64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.entries[id].noRanges
+}
+
 // finished reports whether a state needs no more work.
 func finished(state string) bool {
 	return state == store.TaskDone || state == store.TaskFailed
@@ -295,7 +320,8 @@ func (m *Manager) trackLocked(t store.Task) *entry {
 	} else if e.task.RateLimit != t.RateLimit {
 		setLimit(e.limiter, t.RateLimit)
 	}
-	e.task, e.done = t, t.BytesDone
+	m.setTaskLocked(e, t)
+	e.done = t.BytesDone
 	if t.State != store.TaskFailed {
 		e.err = nil
 	}
@@ -313,7 +339,8 @@ func (m *Manager) record(t *store.Task, cause *TaskError) error {
 	m.mu.Lock()
 	e := m.entries[t.ID]
 	t.RateLimit, t.Priority = e.task.RateLimit, e.task.Priority
-	e.task, e.done, e.speed, e.eta = *t, t.BytesDone, 0, 0
+	m.setTaskLocked(e, *t)
+	e.done, e.speed, e.eta = t.BytesDone, 0, 0
 	e.err = cause
 	p := e.progressLocked()
 	m.changedLocked()
@@ -327,7 +354,8 @@ func (m *Manager) show(t store.Task) {
 	m.mu.Lock()
 	e := m.entries[t.ID]
 	t.RateLimit, t.Priority = e.task.RateLimit, e.task.Priority
-	e.task, e.done, e.speed, e.eta = t, t.BytesDone, 0, 0
+	m.setTaskLocked(e, t)
+	e.done, e.speed, e.eta = t.BytesDone, 0, 0
 	p := e.progressLocked()
 	m.changedLocked()
 	m.mu.Unlock()

@@ -25,7 +25,10 @@ type Spec struct {
 
 // Resolver hands out download URLs for portal lines, whose signed URLs
 // expire. The engine asks it when a task starts and again when the server
-// refuses a URL with 403 or 410.
+// refuses a URL with 403 or 410. An error of ResolveURL that has an
+// HTTPStatus() int method reporting a 4xx other than 408 and 429 is the
+// portal's refusal: the task fails at once with the error's text in its
+// sentence. Any other error is retried.
 type Resolver interface {
 	ResolveURL(ctx context.Context, t store.Task) (string, error)
 }

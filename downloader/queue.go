@@ -34,7 +34,9 @@ func (p Placement) String() string {
 
 // Move changes a task's place among the unfinished tasks and saves the new
 // order, so it survives a restart. The order decides which queued task
-// starts next; a transfer already running is not interrupted.
+// starts next. A queued task moved to the front starts at once: when every
+// worker is busy, the transfer last in the queue goes back to it, its
+// partial kept, and resumes later where it stopped.
 func (m *Manager) Move(id int64, to Placement) error {
 	m.mu.Lock()
 	ps, err := m.moveLocked(id, to)
@@ -67,7 +69,39 @@ func (m *Manager) moveLocked(id int64, to Placement) ([]Progress, error) {
 		copy(line[1:i+1], line[:i])
 		line[0] = e
 	}
-	return m.renumberLocked(line, to, e)
+	ps, err := m.renumberLocked(line, to, e)
+	if err == nil && to == MoveFront {
+		m.makeRoomLocked(e)
+	}
+	return ps, err
+}
+
+// makeRoomLocked stops the transfer last in queue order when every worker
+// is busy, so front can start now. The stopped task goes back to the queue
+// (see job.halt) and dispatch starts front in its slot.
+func (m *Manager) makeRoomLocked(front *entry) {
+	if front.stop != nil || front.task.State != store.TaskQueued || m.onFullDiskLocked(front) {
+		return
+	}
+	var active []*entry
+	for _, e := range m.entries {
+		if e.stop != nil && !e.preempting && !e.committing && e.want == "" {
+			active = append(active, e)
+		}
+	}
+	if len(active) < m.workers {
+		return // a slot is free, or will be once a stopping worker is gone
+	}
+	last := slices.MaxFunc(active, func(a, b *entry) int {
+		if before(a.task, b.task) {
+			return -1
+		}
+		return 1
+	})
+	last.preempting = true
+	last.stop(errPreempted)
+	m.log.Info("Download back in the queue", taskAttr(last.task),
+		slog.String("for", front.task.Name))
 }
 
 // unfinishedLocked lists the tasks that are not done or canceled, in queue

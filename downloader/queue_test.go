@@ -183,6 +183,133 @@ func running(h *harness) int {
 	return h.m.busyLocked()
 }
 
+// TestMoveToFront checks that a task moved to the front starts at once
+// when every worker is busy: the transfer last in the queue goes back to
+// it with its partial, and resumes with Range afterwards.
+func TestMoveToFront(t *testing.T) {
+	const k = 32768
+	content := payload(100_000)
+	srv := newServer(t, content, stallAfter(k, 1))
+	h := newHarness(t, func(o *Options) { o.Workers = 1 })
+	a := h.add(h.spec(srv, "a.bin", content))
+	b := h.add(h.spec(srv, "b.bin", content))
+	h.start()
+	eventually(t, "a.bin running with 32 KiB", func() bool { return h.progress(a.ID).Done == k })
+	if err := h.m.Move(b.ID, MoveFront); err != nil {
+		t.Fatal(err)
+	}
+	err := h.wait(a.ID, b.ID)
+	checkDone(t, h.row(a.ID), content, err)
+	checkDone(t, h.row(b.ID), content, nil)
+
+	var got []string
+	for _, r := range srv.requests() {
+		got = append(got, r.Path+" "+r.Range)
+	}
+	want := []string{"/a.bin ", "/b.bin ", "/a.bin bytes=32768-"}
+	if !slices.Equal(got, want) {
+		t.Errorf("requests %q, want %q: b.bin at once, a.bin resumed after it", got, want)
+	}
+	if !slices.ContainsFunc(h.obs.seen(), func(p Progress) bool {
+		return p.ID == a.ID && p.State == store.TaskQueued && p.Done == k
+	}) {
+		t.Error("a.bin did not go back to the queue with its partial")
+	}
+}
+
+// portalAnswer is a Resolver's error carrying the portal's status.
+type portalAnswer struct {
+	status int
+	msg    string
+}
+
+func (p portalAnswer) Error() string   { return p.msg }
+func (p portalAnswer) HTTPStatus() int { return p.status }
+
+// answeringResolver hands out a link, except where answers has an error for
+// that call (counted from 0).
+type answeringResolver struct {
+	base    string
+	answers []error
+	mu      sync.Mutex
+	calls   int
+}
+
+func (r *answeringResolver) ResolveURL(ctx context.Context, t store.Task) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls++
+	if n := r.calls - 1; n < len(r.answers) && r.answers[n] != nil {
+		return "", fmt.Errorf("get a download address for %s line %s: %w", t.OrderNumber,
+			t.LineID, r.answers[n])
+	}
+	return fmt.Sprintf("%s/%s?sig=%d", r.base, t.Name, r.calls), nil
+}
+
+// TestPortalRefusal checks the Resolver's failures mid-queue: a refusal
+// fails at once in the portal's words and keeps the partial; only passing
+// trouble is asked again.
+func TestPortalRefusal(t *testing.T) {
+	const k = 40960
+	const hold = "Line 2 of order SO-1 is on export hold: licence review"
+	content := payload(150_000)
+	tests := []struct {
+		name      string
+		answer    error // the portal's answer to the second ticket, and to later ones
+		wantCalls int   // a refusal is final: asking again would get it again
+		wantState string
+	}{
+		{"a refused ticket fails at once with the portal's reason",
+			portalAnswer{http.StatusForbidden, hold}, 2, store.TaskFailed},
+		{"a conflict is a refusal too", portalAnswer{http.StatusConflict, hold}, 2,
+			store.TaskFailed},
+		{"a busy portal is asked again", portalAnswer{http.StatusServiceUnavailable, "busy"},
+			3, store.TaskDone},
+		{"a rate limit is asked again", portalAnswer{http.StatusTooManyRequests, "slow down"},
+			3, store.TaskDone},
+		{"a network error is asked again", errors.New("connection refused"), 3,
+			store.TaskDone},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, content, cutAfter(k, 1))
+			answers := []error{nil, tt.answer}
+			if tt.wantState == store.TaskFailed {
+				answers = append(answers, slices.Repeat([]error{tt.answer}, 8)...)
+			}
+			res := &answeringResolver{base: srv.URL, answers: answers}
+			h := newHarness(t, func(o *Options) { o.Resolver = res })
+			spec := h.spec(srv, "line.bin", content)
+			spec.URL, spec.OrderNumber, spec.LineID = "", "SO-1", "2"
+			task := h.add(spec)
+			h.start()
+			err := h.wait(task.ID)
+
+			res.mu.Lock()
+			calls := res.calls
+			res.mu.Unlock()
+			if calls != tt.wantCalls {
+				t.Errorf("resolver asked %d times, want %d", calls, tt.wantCalls)
+			}
+			row := h.row(task.ID)
+			if tt.wantState == store.TaskDone {
+				checkDone(t, row, content, err)
+				return
+			}
+			want := fmt.Sprintf("line.bin: the portal refused the download (%d %s): %s.",
+				tt.answer.(portalAnswer).status,
+				http.StatusText(tt.answer.(portalAnswer).status), hold)
+			checkFailed(t, row, err, want)
+			if row.LastError != want {
+				t.Errorf("sentence %q, want %q", row.LastError, want)
+			}
+			if n := sizeOf(t, row.PartPath); n != k {
+				t.Errorf(".part holds %d bytes after the refusal, want the %d received", n, k)
+			}
+		})
+	}
+}
+
 // linkResolver hands out a new signed link on every call.
 type linkResolver struct {
 	base  string

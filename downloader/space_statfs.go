@@ -4,6 +4,7 @@ package downloader
 
 import (
 	"errors"
+	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -18,6 +19,15 @@ func freeSpace(dir string) (int64, error) {
 	}
 	free := uint64(st.Bavail) * uint64(st.Bsize)
 	return int64(min(free, 1<<62)), nil
+}
+
+// deviceID names the file system holding path.
+func deviceID(path string) (string, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return "", err
+	}
+	return strconv.FormatUint(uint64(st.Dev), 10), nil
 }
 
 // isDiskFull reports whether a write failed for lack of space, including

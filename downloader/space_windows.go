@@ -2,6 +2,9 @@ package downloader
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/windows"
@@ -19,6 +22,18 @@ func freeSpace(dir string) (int64, error) {
 		return 0, err
 	}
 	return int64(min(avail, 1<<62)), nil
+}
+
+// deviceID names the volume holding path.
+func deviceID(path string) (string, error) {
+	if _, err := os.Stat(path); err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	return strings.ToLower(filepath.VolumeName(abs)), nil
 }
 
 // isDiskFull reports whether a write failed for lack of space.

@@ -45,29 +45,43 @@ func (s *partServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // TestShortPartsAreContinued checks that a 206 ending before the file does
-// is kept and continued from its end, never taken for the whole file.
+// is kept and continued from its end, never taken for the whole file, and
+// never measured against the order's size as if it were the whole file.
 func TestShortPartsAreContinued(t *testing.T) {
 	content := payload(300_000)
-	srv := &partServer{content: content, part: 64 << 10}
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	h := newHarness(t)
-	spec := Spec{Name: "parts.bin", DestPath: h.dir + "/parts.bin", MD5: md5hex(content),
-		Size: -1, URL: ts.URL + "/parts.bin"}
-	task := h.add(spec)
-	h.start()
-	if err := h.wait(task.ID); err != nil {
-		t.Fatalf("Wait: %v", err)
-	}
-	got, err := os.ReadFile(spec.DestPath)
-	if err != nil || !bytes.Equal(got, content) {
-		t.Fatalf("final file differs (%d bytes, %v)", len(got), err)
-	}
-	srv.mu.Lock()
-	defer srv.mu.Unlock()
 	want := []string{"", "bytes=32768-", "bytes=98304-", "bytes=163840-", "bytes=229376-",
 		"bytes=294912-"}
-	if fmt.Sprint(srv.ranges) != fmt.Sprint(want) {
-		t.Errorf("Range headers = %q, want %q", srv.ranges, want)
+	for _, tt := range []struct {
+		name string
+		size int64
+	}{
+		{"size unknown", -1},
+		{"size known from the order: the partial is kept, never restarted", 300_000},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := &partServer{content: content, part: 64 << 10}
+			ts := httptest.NewServer(srv)
+			defer ts.Close()
+			h := newHarness(t)
+			spec := Spec{Name: "parts.bin", DestPath: h.dir + "/parts.bin",
+				MD5: md5hex(content), Size: tt.size, URL: ts.URL + "/parts.bin"}
+			task := h.add(spec)
+			h.start()
+			if err := h.wait(task.ID); err != nil {
+				t.Fatalf("Wait: %v", err)
+			}
+			got, err := os.ReadFile(spec.DestPath)
+			if err != nil || !bytes.Equal(got, content) {
+				t.Fatalf("final file differs (%d bytes, %v)", len(got), err)
+			}
+			srv.mu.Lock()
+			defer srv.mu.Unlock()
+			if fmt.Sprint(srv.ranges) != fmt.Sprint(want) {
+				t.Errorf("Range headers = %q, want %q", srv.ranges, want)
+			}
+			if r := restarts(h); len(r) > 0 {
+				t.Errorf("restarted (%q): a legal short part threw the partial away", r)
+			}
+		})
 	}
 }

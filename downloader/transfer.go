@@ -36,8 +36,9 @@ func (j *job) transfer() step {
 		j.url = "" // the next attempt asks the Resolver again
 	}
 	if j.hashed > j.high {
-		// The file grew: this is a new stretch, not the same failure again.
-		j.high, j.fails, j.refreshed = j.hashed, 0, false
+		// The file grew: this is a new stretch, not the same failure again,
+		// and a checksum mismatch may ask once more for the rest.
+		j.high, j.fails, j.refreshed, j.probed = j.hashed, 0, false, false
 	}
 	return j.judge
 }
@@ -57,6 +58,7 @@ func (j *job) logStart() {
 func (j *job) attempt() error {
 	ctx, cancel := context.WithCancelCause(j.ctx)
 	defer cancel(nil)
+	j.openEnded = false
 
 	lims := j.limiters()
 	body := j.newBody(chunkFor(lims))
@@ -89,20 +91,40 @@ func (j *job) attempt() error {
 	switch {
 	case err != nil && errors.Is(context.Cause(ctx), ErrStalled) && j.ctx.Err() == nil:
 		return fmt.Errorf("%w: nothing for %s", ErrStalled, j.m.opts.StallTimeout)
-	case errors.Is(err, grab.ErrBadLength) && guard.length < 0 && j.hashed < j.t.Size:
-		// The server gave no length and the connection ended early: a
-		// dropped connection, to be resumed, not a different file.
-		return fmt.Errorf("%w: the body ended after %d of %d bytes", io.ErrUnexpectedEOF,
-			j.hashed, j.t.Size)
 	case errors.Is(err, grab.ErrBadLength):
 		return fmt.Errorf("%w: %w", ErrSizeMismatch, err)
-	case err == nil && guard.total > 0 && j.hashed < guard.total && j.hashed > j.offset:
-		return fmt.Errorf("%w: %d of %d bytes so far", errMoreToCome, j.hashed, guard.total)
-	case err == nil && guard.total > 0 && j.hashed < guard.total:
-		return fmt.Errorf("%w: an empty part at byte %d of %d", io.ErrUnexpectedEOF,
-			j.hashed, guard.total)
+	case err != nil:
+		return err
 	}
-	return err
+	return j.ended(guard)
+}
+
+// ended judges a body that ended without an error. Only a length, the
+// order's size or a Content-Range says where the file ends; a body that
+// stopped short of that is continued from the new end of the partial,
+// never taken for the whole file.
+func (j *job) ended(g *rangeGuard) error {
+	end := g.end
+	switch {
+	case g.total > 0:
+		end = g.total
+	case j.t.Size >= 0:
+		end = j.t.Size
+	}
+	switch {
+	case end < 0 || j.hashed >= end:
+		// With no end known, only the checksum can tell a connection
+		// that closed early, or a part of unknown total that ended where
+		// it said, from the end of the file (see verify).
+		j.openEnded = end < 0 && (g.closeDelimited || g.partial) ||
+			g.partial && g.total < 0 && j.t.Size < 0
+		return nil
+	case j.hashed > j.offset && !(g.closeDelimited && !g.partial):
+		return fmt.Errorf("%w: %d of %d bytes so far", errMoreToCome, j.hashed, end)
+	}
+	// The connection closed before the end: a cut, not a smaller file.
+	return fmt.Errorf("%w: the body ended at byte %d of %d", io.ErrUnexpectedEOF,
+		j.hashed, end)
 }
 
 // limiters are the speed caps this task's transfer obeys: its own, then
@@ -128,9 +150,10 @@ func (j *job) request(ctx context.Context, body *hashingBody,
 	req.NoCreateDirectories = true
 	req.IgnoreRemoteTime = true // the partial's time is of no use to anyone
 	req.BufferSize = body.size
-	if j.t.Size > 0 {
-		req.Size = j.t.Size // grab reads 0 as unknown
-	}
+	// Request.Size stays unset: grab would measure every answer against
+	// it, and a legal 206 that ends before the file does would fail. The
+	// guard holds each body to its promised end, and ended and verify check
+	// the size.
 	req.RateLimiter = &throttle{lims: lims, body: body}
 	return req, nil
 }
@@ -185,6 +208,13 @@ func (j *job) absorb(b *hashingBody, g *rangeGuard) {
 	}
 	if g.noRanges {
 		j.t.Resumable = false
+		j.m.noRanges(j.t.ID)
+	}
+	if g.partial && !g.noRanges && !j.t.Resumable {
+		// A server once seen ignoring a range continues one now.
+		j.t.Resumable = true
+		j.save(nil)
+		j.m.log.Info("Download resumable again", taskAttr(j.t))
 	}
 }
 
@@ -199,7 +229,9 @@ func validator(t store.Task) string {
 
 // watchStall cancels ctx with ErrStalled once the body's last network read
 // is older than limit. Time the body spends held by Lading's own speed cap
-// does not count. The returned func stops the watch and waits for it.
+// does not count. The watch sleeps until the moment the silence would
+// reach limit, so it fires on time, not up to a polling period late. The
+// returned func stops the watch and waits for it.
 func watchStall(ctx context.Context, cancel context.CancelCauseFunc, b *hashingBody,
 	limit time.Duration) (stop func()) {
 	done := make(chan struct{})
@@ -207,18 +239,25 @@ func watchStall(ctx context.Context, cancel context.CancelCauseFunc, b *hashingB
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		tick := time.NewTicker(max(limit/4, time.Millisecond))
-		defer tick.Stop()
+		timer := time.NewTimer(limit)
+		defer timer.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-ctx.Done():
 				return
-			case now := <-tick.C:
-				if !b.held.Load() && now.Sub(time.Unix(0, b.last.Load())) >= limit {
+			case now := <-timer.C:
+				idle := now.Sub(time.Unix(0, b.last.Load()))
+				switch {
+				case b.held.Load():
+					// The speed cap stamps the end of its wait as a read.
+					timer.Reset(limit)
+				case idle >= limit:
 					cancel(ErrStalled)
 					return
+				default:
+					timer.Reset(limit - idle)
 				}
 			}
 		}

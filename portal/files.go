@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
+
 	"lading.dev/lading/api"
 )
 
@@ -87,8 +89,9 @@ func (s *Server) grantLocked(o *api.Order, l *api.Line, ls *lineState,
 	case api.NextReason, api.NextReview:
 		if reason == "" {
 			return nil, refuse(ErrReasonRequired, http.StatusForbidden, api.CodeReasonRequired,
-				"Line %s of order %s was downloaded %d times already; another download "+
-					"needs a reason%s.", l.ID, o.Number, ls.Count, reviewNote(ds))
+				"Line %s of order %s was downloaded %s already; another download "+
+					"needs a reason%s.", l.ID, o.Number, english.Plural(ls.Count, "time", "times"),
+				reviewNote(ds))
 		}
 		ls.Reasons = append(ls.Reasons, reason)
 	}
@@ -128,7 +131,14 @@ func businessDays(n int) string {
 // updateLineLocked refreshes a line's download state and marks its order
 // changed.
 func (s *Server) updateLineLocked(o *api.Order, l *api.Line) {
-	l.Download = s.downloadState(o, lineKey(o.Number, l.ID), s.now())
+	key, now := lineKey(o.Number, l.ID), s.now()
+	l.Download = s.downloadState(o, key, now)
+	if ls := s.st.Lines[key]; ls != nil {
+		// The line may now wait for a moment of its own.
+		if at := nextChange(o, ls, now); !at.IsZero() && at.Before(s.quietUntil) {
+			s.quietUntil = at
+		}
+	}
 	s.changedLocked(o)
 	s.saveLocked()
 }

@@ -92,6 +92,8 @@ func TestDownloadPolicy(t *testing.T) {
 	status, body := c.askTicket(order, line, "")
 	if e := apiError(t, body); status != http.StatusForbidden || e.Code != api.CodeReasonRequired {
 		t.Fatalf("second without reason: %d %+v", status, e)
+	} else if !strings.Contains(e.Message, "was downloaded 1 time already;") {
+		t.Errorf("second without reason says %q, want it downloaded 1 time", e.Message)
 	}
 	status, body = c.askTicket(order, line, "The first copy was corrupted on the USB stick.")
 	if status != http.StatusOK {

@@ -137,6 +137,9 @@ type Server struct {
 	// encoded caches each order's JSON for the feed; an order's entry is
 	// dropped whenever it changes.
 	encoded map[string][]byte
+	// quietUntil is the first moment time can change a line's download
+	// state; until then tickLocked has nothing to look at. Zero means look.
+	quietUntil time.Time
 
 	mu   sync.Mutex
 	srv  *http.Server

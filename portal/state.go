@@ -242,7 +242,11 @@ func (s *Server) visibleLocked(o *api.Order) bool {
 // "reason" to "review". Each order that changed this way is marked changed.
 func (s *Server) tickLocked() {
 	now := s.now()
+	if now.Before(s.quietUntil) {
+		return
+	}
 	changed := false
+	next := now.Add(24 * time.Hour) // look again a day later at most
 	for key, ls := range s.st.Lines {
 		if ls.Review != nil && !now.Before(ls.Review.Due) {
 			ls.Review, ls.Approved = nil, true
@@ -257,10 +261,27 @@ func (s *Server) tickLocked() {
 			s.changedLocked(o)
 			changed = true
 		}
+		if at := nextChange(o, ls, now); !at.IsZero() && at.Before(next) {
+			next = at
+		}
 	}
+	s.quietUntil = next
 	if changed {
 		s.saveLocked()
 	}
+}
+
+// nextChange is when time alone will next change a line's download state:
+// its review's answer, or the end of its order's reason window. Zero means
+// never, unless the line is downloaded again.
+func nextChange(o *api.Order, ls *lineState, now time.Time) time.Time {
+	if ls.Review != nil {
+		return ls.Review.Due
+	}
+	if end := o.Available.Add(reasonWindow); ls.Count == 1 && now.Before(end) {
+		return end
+	}
+	return time.Time{}
 }
 
 // sameDownload compares two download states by value.

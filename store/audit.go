@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strings"
 	"time"
 
@@ -68,16 +67,29 @@ type AuditEvent struct {
 // order line or, with an empty LineID, the whole order); every later
 // download attempt of that line then carries them.
 func (s *Store) RecordAudit(ctx context.Context, e AuditEvent) error {
-	if e.At.IsZero() {
-		e.At = time.Now()
-	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO audit_events(at, event, order_number,
-		line_id, doc_id, task_id, attempt, file, bytes, algorithm, checksum, result,
-		outcome, detail, reason, license, actor) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		timeText(e.At), e.Event, e.OrderNumber, e.LineID, e.DocID, e.TaskID, e.Attempt,
-		e.File, e.Bytes, e.Algorithm, e.Checksum, e.Result, e.Outcome, e.Detail, e.Reason,
-		e.License, e.Actor)
-	return err
+	return s.RecordAudits(ctx, []AuditEvent{e})
+}
+
+// RecordAudits appends several events in one transaction: all of them are
+// written, or none.
+func (s *Store) RecordAudits(ctx context.Context, events []AuditEvent) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, e := range events {
+			if e.At.IsZero() {
+				e.At = time.Now()
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO audit_events(at, event, order_number,
+				line_id, doc_id, task_id, attempt, file, bytes, algorithm, checksum, result,
+				outcome, detail, reason, license, actor) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+				timeText(e.At), e.Event, e.OrderNumber, e.LineID, e.DocID, e.TaskID, e.Attempt,
+				e.File, e.Bytes, e.Algorithm, e.Checksum, e.Result, e.Outcome, e.Detail, e.Reason,
+				e.License, e.Actor)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // AuditFilter selects audit events; empty fields match everything.
@@ -146,41 +158,30 @@ type Consent struct {
 // recorded for a line, or for its whole order: in the audit trail, else in
 // the tables the order flows keep (license_acceptances, download_reasons).
 func (s *Store) LineConsent(ctx context.Context, order, line string) (Consent, error) {
+	// One statement, since the attempt log asks this for every download.
+	// What the audit trail lacks comes from the order flows' own records
+	// of acceptances and reasons.
 	var c Consent
-	err := s.db.QueryRowContext(ctx, `SELECT license, actor FROM audit_events
-		WHERE event = ? AND order_number = ? AND line_id IN (?, '')
-		ORDER BY id DESC LIMIT 1`, AuditLicense, order, line).Scan(&c.License, &c.Actor)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return c, err
+	var accepter string
+	err := s.db.QueryRowContext(ctx, `SELECT
+		COALESCE((SELECT license FROM audit_events WHERE event = ?1 AND order_number = ?3
+			AND line_id IN (?4, '') ORDER BY id DESC LIMIT 1), ''),
+		COALESCE((SELECT actor FROM audit_events WHERE event = ?1 AND order_number = ?3
+			AND line_id IN (?4, '') ORDER BY id DESC LIMIT 1), ''),
+		COALESCE(NULLIF((SELECT reason FROM audit_events WHERE event = ?2 AND order_number = ?3
+			AND line_id IN (?4, '') ORDER BY id DESC LIMIT 1), ''),
+			(SELECT reason FROM download_reasons WHERE order_number = ?3 AND line_id = ?4
+			ORDER BY id DESC LIMIT 1), ''),
+		COALESCE((SELECT user FROM license_acceptances WHERE order_number = ?3
+			AND line_id = ?4 ORDER BY id DESC LIMIT 1), '')`,
+		AuditLicense, AuditReason, order, line).Scan(&c.License, &c.Actor, &c.Reason, &accepter)
+	if err != nil {
+		return Consent{}, err
 	}
-	err = s.db.QueryRowContext(ctx, `SELECT reason FROM audit_events
-		WHERE event = ? AND order_number = ? AND line_id IN (?, '')
-		ORDER BY id DESC LIMIT 1`, AuditReason, order, line).Scan(&c.Reason)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return c, err
+	if c.License == "" && accepter != "" {
+		c.License, c.Actor = LicenseAccepted, accepter
 	}
-	s.orderFlowConsent(ctx, order, line, &c)
 	return c, nil
-}
-
-// orderFlowConsent fills what the audit trail lacks from the order flows'
-// own records. Those tables belong to another part of Lading and may
-// change shape, so a failed read leaves c as it is.
-func (s *Store) orderFlowConsent(ctx context.Context, order, line string, c *Consent) {
-	if c.License == "" {
-		var user string
-		err := s.db.QueryRowContext(ctx, `SELECT user FROM license_acceptances
-			WHERE order_number = ? AND line_id = ? ORDER BY id DESC LIMIT 1`, order, line).
-			Scan(&user)
-		if err == nil {
-			c.License, c.Actor = LicenseAccepted, user
-		}
-	}
-	if c.Reason == "" {
-		s.db.QueryRowContext(ctx, `SELECT reason FROM download_reasons
-			WHERE order_number = ? AND line_id = ? ORDER BY id DESC LIMIT 1`, order, line).
-			Scan(&c.Reason)
-	}
 }
 
 // LineMatch is an order line found by its file's size.

@@ -48,6 +48,10 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("the portal answered %d %s", e.Status, http.StatusText(e.Status))
 }
 
+// HTTPStatus is the portal's status code. The download engine reads it
+// to tell a refusal, which it does not retry, from a passing failure.
+func (e *APIError) HTTPStatus() int { return e.Status }
+
 // Is makes a 401 answer match ErrSignIn.
 func (e *APIError) Is(target error) bool {
 	return target == ErrSignIn && e.Status == http.StatusUnauthorized

@@ -65,8 +65,9 @@ type QueueRequest struct {
 	AcceptLicense bool
 	// Reason is the reason given for lines whose next download needs one.
 	Reason string
-	// Synced says the stored order is fresh (a sync just ran), so it need
-	// not be fetched again to know its download counts.
+	// Synced says to use the stored order as it is: a sync just ran, or
+	// the user asked to work from the synced orders. Otherwise the order
+	// is fetched again to know its current download counts.
 	Synced bool
 }
 

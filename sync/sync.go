@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
+
 	"lading.dev/lading/api"
 	"lading.dev/lading/store"
 )
@@ -29,7 +31,8 @@ type Result struct {
 
 // String is the one-line summary shown to the user.
 func (r Result) String() string {
-	return fmt.Sprintf("Synced %d orders, %d changed.", r.Orders, r.Changed)
+	return fmt.Sprintf("Synced %s, %d changed.", english.Plural(r.Orders, "order", "orders"),
+		r.Changed)
 }
 
 // Syncer copies the portal's orders into the store.

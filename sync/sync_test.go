@@ -210,3 +210,17 @@ func TestIncrementalSync(t *testing.T) {
 		t.Error("the restored order is still archived in the store")
 	}
 }
+
+func TestResultCountsOrdersInTheRightNumber(t *testing.T) {
+	for _, tt := range []struct {
+		r    Result
+		want string
+	}{
+		{Result{Orders: 1, Changed: 1}, "Synced 1 order, 1 changed."},
+		{Result{Orders: 2, Changed: 0}, "Synced 2 orders, 0 changed."},
+	} {
+		if got := tt.r.String(); got != tt.want {
+			t.Errorf("Result%+v = %q, want %q", tt.r, got, tt.want)
+		}
+	}
+}

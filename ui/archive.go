@@ -214,7 +214,7 @@ func countText(docs []store.DocumentEntry, filtered bool) string {
 	if filtered {
 		return fmt.Sprintf("%d match, %d archived", len(docs), archived)
 	}
-	return fmt.Sprintf("%d documents, %d archived", len(docs), archived)
+	return fmt.Sprintf("%s, %d archived", plural(len(docs), "document", "documents"), archived)
 }
 
 func (t *archiveTab) onClear() {
@@ -268,7 +268,8 @@ func (t *archiveTab) verify() <-chan struct{} {
 	t.w.background(func(ctx context.Context) func() {
 		rep, err := t.w.backend.VerifyArchive(ctx, func(n, total int) {
 			t.w.ui.post(func() {
-				t.status.SetText(fmt.Sprintf("Verifying… %d of %d files", n, total))
+				t.status.SetText(fmt.Sprintf("Verifying… %d of %s", n,
+					plural(total, "file", "files")))
 			})
 		})
 		return func() {
@@ -294,9 +295,10 @@ func (t *archiveTab) applyReport(rep archive.Report, err error) {
 
 // showProblems lists the files that are not intact.
 func (t *archiveTab) showProblems(problems []archive.FileCheck) {
-	box := container.NewVBox(label(fmt.Sprintf("%d files are not as they were recorded. "+
+	box := container.NewVBox(label(fmt.Sprintf("%s not as %s recorded. "+
 		"Fetch the documents again with Fetch all, and download the files again.",
-		len(problems)), wrap))
+		plural(len(problems), "file is", "files are"),
+		agree(len(problems), "it was", "they were")), wrap))
 	for _, p := range problems {
 		box.Add(label(fmt.Sprintf("%s: %s %s", strings.ToUpper(p.Result[:1])+p.Result[1:],
 			p.Kind, p.Label), bold, wrap))

@@ -480,8 +480,10 @@ func queuedText(res ordersync.QueueResult, err error) string {
 			res.Queued))
 	}
 	if res.Reused > 0 {
-		parts = append(parts, fmt.Sprintf("%d verified files already on disk were kept; no "+
-			"download was spent on them.", res.Reused))
+		parts = append(parts, fmt.Sprintf("%s already on disk %s kept; no download was "+
+			"spent on %s.", plural(res.Reused, "verified file", "verified files"),
+			agree(res.Reused, "was", "were"),
+			agree(res.Reused, "it", "them")))
 	}
 	parts = append(parts, res.Reviews...)
 	parts = append(parts, res.Skipped...)
@@ -613,8 +615,8 @@ func (r *orderRow) CreateRenderer() fyne.WidgetRenderer {
 
 func (r *orderRow) set(s store.OrderSummary) {
 	r.number.SetText(s.Number)
-	r.details.SetText(fmt.Sprintf("PO %s · %s · %d lines", s.PONumber,
-		dateText(s.Created), s.Lines))
+	r.details.SetText(fmt.Sprintf("PO %s · %s · %s", s.PONumber,
+		dateText(s.Created), plural(s.Lines, "line", "lines")))
 	setVisible(r.held, s.Held)
 	setVisible(r.archived, s.Archived)
 	setVisible(r.access, s.Access == api.AccessOrder)

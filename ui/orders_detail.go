@@ -75,6 +75,9 @@ func (o *ordersTab) links() fyne.CanvasObject {
 	box := container.NewHBox()
 	if len(paks) > 0 {
 		text := fmt.Sprintf("Register all %d keys", len(paks))
+		if len(paks) == 1 {
+			text = "Register the key"
+		}
 		box.Add(widget.NewButtonWithIcon(text, theme.ConfirmIcon(),
 			func() { o.open(o.w.backend.RegisterURL(paks...)) }))
 	}

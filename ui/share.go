@@ -193,7 +193,7 @@ func (f *shareForm) onSend() {
 				f.status.SetText(err.Error())
 				return
 			}
-			f.status.SetText(fmt.Sprintf("%d emails sent.", len(sent)))
+			f.status.SetText(plural(len(sent), "email", "emails") + " sent.")
 			f.setHistory(history)
 		}
 	})

@@ -67,7 +67,8 @@ func (w *Window) showVerdicts(vs []verdict) {
 	case len(vs) > 1 && bad == 0:
 		title = "Every file is intact"
 	case bad > 0:
-		title = fmt.Sprintf("%d of %d files are not intact", bad, len(vs))
+		title = fmt.Sprintf("%d of %s %s not intact", bad, plural(len(vs), "file", "files"),
+			agree(bad, "is", "are"))
 		if len(vs) == 1 {
 			title = "The file is not intact"
 		}

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/dustin/go-humanize"
+	"github.com/dustin/go-humanize/english"
 )
 
 // Badge colours. They are fixed rather than themed so that a hold, an
@@ -78,6 +79,17 @@ func bytesText(n int64) string {
 		return "–"
 	}
 	return humanize.Bytes(uint64(n))
+}
+
+// plural writes a count with the singular or plural words after it:
+// "1 file", "2 files".
+func plural(n int, one, many string) string {
+	return english.Plural(n, one, many)
+}
+
+// agree picks the word that agrees with a count, such as "was" or "were".
+func agree(n int, one, many string) string {
+	return english.PluralWord(n, one, many)
 }
 
 // dateText shows a day without the clock; the zero time shows as a dash.
