@@ -235,7 +235,7 @@ var speedCaps = []struct {
 	label string
 	bps   int64
 }{
-	{"No cap", 0}, {"256 kB/s", 256_000}, {"1 MB/s", 1_000_000},
+	{"Full speed", 0}, {"256 kB/s", 256_000}, {"1 MB/s", 1_000_000},
 	{"4 MB/s", 4_000_000}, {"16 MB/s", 16_000_000},
 }
 
@@ -313,11 +313,11 @@ func newDownloadRow(t *downloadsTab) *downloadRow {
 		func() { r.tab.onResume(r.id) })
 	r.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(),
 		func() { r.tab.onCancel(r.id) })
-	r.up = widget.NewButtonWithIcon("", theme.MoveUpIcon(),
+	r.up = widget.NewButtonWithIcon("Up", theme.MoveUpIcon(),
 		func() { r.tab.onMove(r.id, downloader.MoveUp) })
-	r.down = widget.NewButtonWithIcon("", theme.MoveDownIcon(),
+	r.down = widget.NewButtonWithIcon("Down", theme.MoveDownIcon(),
 		func() { r.tab.onMove(r.id, downloader.MoveDown) })
-	r.front = widget.NewButtonWithIcon("", theme.UploadIcon(),
+	r.front = widget.NewButtonWithIcon("First", theme.UploadIcon(),
 		func() { r.tab.onMove(r.id, downloader.MoveFront) })
 	r.speed = widget.NewSelect(nil, r.onSpeed)
 	r.ExtendBaseWidget(r)

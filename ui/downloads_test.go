@@ -160,7 +160,7 @@ func TestQueueControlsShowTheBackend(t *testing.T) {
 	rows := h.downloadRows()
 	h.waitFor("the worker cap", func() bool { return h.w.downloads.workers.Selected == "3" })
 
-	for id, want := range map[int64]string{7: "No cap", 8: "4 MB/s", 9: "123 kB/s"} {
+	for id, want := range map[int64]string{7: "Full speed", 8: "4 MB/s", 9: "123 kB/s"} {
 		if got := rows[id].speed.Selected; got != want {
 			t.Errorf("task %d speed select shows %q, want %q", id, got, want)
 		}
