@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -95,10 +96,6 @@ func (j *job) prepare() step {
 
 	switch {
 	case n == 0:
-		if err := removeEmpty(j.t.PartPath); err != nil {
-			j.err = err
-			return j.fail
-		}
 		j.sum, j.hashed = newDigests(j.t), 0
 	case j.t.Size >= 0 && n > j.t.Size:
 		return j.restart("the partial file is longer than the file")
@@ -116,17 +113,6 @@ func (j *job) prepare() step {
 		return j.restart("the server cannot resume downloads")
 	}
 	return j.transfer
-}
-
-// removeEmpty deletes an empty partial, which gains nothing from a Range
-// request. Only a plain file is deleted: whatever else stands at that
-// name was not written by Lading.
-func removeEmpty(path string) error {
-	fi, err := os.Lstat(path)
-	if err != nil || !fi.Mode().IsRegular() {
-		return nil
-	}
-	return removePart(path)
 }
 
 // judge decides what follows a failed step.
@@ -232,13 +218,14 @@ func (j *job) restartCounted(reason string) step {
 	return j.restart(reason)
 }
 
-// restart throws the partial away and starts again at byte zero with a
-// fresh digest.
+// restart empties the partial and starts again at byte zero with a fresh
+// digest.
 func (j *job) restart(reason string) step {
 	if j.whole() {
 		return j.verify
 	}
-	if err := removePart(j.t.PartPath); err != nil {
+	// Emptied, not deleted: the partial's lock may sit on it.
+	if err := os.Truncate(j.t.PartPath, 0); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		j.err = err
 		return j.fail
 	}

@@ -13,13 +13,13 @@ import (
 var ErrPartInUse = errors.New("partial file in use by another process")
 
 // partLock keeps other Lading processes, whatever their data folder, away
-// from a partial file while a worker writes it. The lock is held on a small
-// file beside the partial, NAME.part.lock, because the partial itself is
-// deleted and created again when a download starts over. The system drops
-// the lock when the process ends, even by a crash.
+// from a partial file while a worker writes it, from the first request to
+// the rename. The system drops the lock when the process ends, even by a
+// crash. Where a lock can sit on the partial itself (see lockFile), the
+// job never deletes the partial while it holds it: starting over empties it.
 type partLock struct {
 	f    *os.File
-	path string
+	path string // the locked file
 }
 
 // lockPart takes the lock of the partial at part, creating its folder.
@@ -27,9 +27,9 @@ func lockPart(part string) (*partLock, error) {
 	if err := os.MkdirAll(filepath.Dir(part), 0o755); err != nil {
 		return nil, err
 	}
-	path := part + ".lock"
+	path := lockFile(part)
 	for range 3 {
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+		f, err := openLock(path)
 		if err != nil {
 			return nil, err
 		}
@@ -37,8 +37,9 @@ func lockPart(part string) (*partLock, error) {
 			f.Close()
 			return nil, fmt.Errorf("%w: %s is locked: %w", ErrPartInUse, path, err)
 		}
-		// The last holder removes the file as it lets go; a lock taken on
-		// the file it removed keeps nobody away, so look again.
+		// The file locked may have been renamed or removed by its last
+		// holder between the open and the lock; a lock on it keeps nobody
+		// away from the name, so look again.
 		if held, err := f.Stat(); err == nil {
 			if now, err := os.Stat(path); err == nil && os.SameFile(held, now) {
 				return &partLock{f: f, path: path}, nil
@@ -49,16 +50,13 @@ func lockPart(part string) (*partLock, error) {
 	return nil, fmt.Errorf("%w: %s keeps changing", ErrPartInUse, path)
 }
 
-// release removes the lock file and lets go of the lock.
+// release lets go of the lock, and removes a lock file of its own.
 func (l *partLock) release() {
 	if l == nil {
 		return
 	}
-	if removeWhileOpen {
-		os.Remove(l.path)
-		l.f.Close()
-		return
-	}
 	l.f.Close()
-	os.Remove(l.path) // fails harmlessly while another process holds it open
+	if sideLock {
+		os.Remove(l.path) // fails harmlessly while another process holds it open
+	}
 }
