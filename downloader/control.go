@@ -199,7 +199,7 @@ func sameFile(a, b store.Task) bool {
 
 // renewLocked restarts a task from zero for the file t describes.
 func (m *Manager) renewLocked(ctx context.Context, e *entry, t store.Task) ([]Progress, error) {
-	if err := removePart(e.task.PartPath); err != nil {
+	if err := m.dropPart(e.task); err != nil {
 		return nil, fmt.Errorf("add %s: %w", t.Name, err)
 	}
 	nt := e.task
@@ -322,7 +322,7 @@ func (m *Manager) settleLocked(e *entry, state string) ([]Progress, error) {
 	t := e.task
 	switch state {
 	case store.TaskCanceled:
-		if err := removePart(t.PartPath); err != nil {
+		if err := m.dropPart(t); err != nil {
 			return nil, fmt.Errorf("cancel %s: %w", t.Name, err)
 		}
 		clearProgress(&t)
@@ -346,6 +346,18 @@ func (m *Manager) settleLocked(e *entry, state string) ([]Progress, error) {
 func clearProgress(t *store.Task) {
 	t.BytesDone, t.HashState, t.HashOffset = 0, nil, 0
 	t.ETag, t.LastModified = "", ""
+}
+
+// dropPart deletes the partial of a task no worker of this process runs,
+// unless another process is writing it: that download is not this task's
+// to end, so its file is kept and the task goes on without it.
+func (m *Manager) dropPart(t store.Task) error {
+	err := removeIdlePart(t.PartPath)
+	if errors.Is(err, ErrPartInUse) {
+		m.log.Info("Partial file kept: another process is writing it", taskAttr(t))
+		return nil
+	}
+	return err
 }
 
 // removePart deletes a partial file that may not exist.

@@ -184,6 +184,9 @@ func describe(t store.Task, err error) string {
 	case errors.Is(err, ErrSizeMismatch):
 		return name + ": the server's file is not the size the order lists; " +
 			"the file was not kept under its final name."
+	case errors.Is(err, errPartNotFile):
+		return fmt.Sprintf("%s: %s is a folder, where Lading keeps the file while it "+
+			"downloads; move or delete that folder, then resume the download.", name, t.PartPath)
 	case errors.Is(err, ErrPartInUse):
 		return fmt.Sprintf("%s: another Lading is downloading to %s right now; let it "+
 			"finish, or choose another file name, then resume the download.", name, t.DestPath)

@@ -224,8 +224,14 @@ func (j *job) restart(reason string) step {
 	if j.whole() {
 		return j.verify
 	}
-	// Emptied, not deleted: the partial's lock may sit on it.
-	if err := os.Truncate(j.t.PartPath, 0); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	// Emptied, not deleted: the partial's lock may sit on it. A link put
+	// in its place is removed, though: emptying it would empty the file it
+	// points to, which is not the download's.
+	empty := os.Truncate
+	if fi, err := os.Lstat(j.t.PartPath); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		empty = func(name string, _ int64) error { return os.Remove(name) }
+	}
+	if err := empty(j.t.PartPath, 0); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		j.err = err
 		return j.fail
 	}
@@ -325,8 +331,8 @@ func (j *job) fail() step {
 		clearProgress(&j.t)
 		j.sum, j.hashed = nil, 0
 	}
-	if !errors.Is(j.err, ErrPartInUse) { // the partial is another process's
-		j.checkpoint()
+	if !errors.Is(j.err, ErrPartInUse) && !errors.Is(j.err, errPartNotFile) {
+		j.checkpoint() // else the partial is another process's, or a folder
 	}
 	j.t.State, j.t.LastError = store.TaskFailed, cause.Msg
 	j.save(cause)

@@ -3,6 +3,7 @@ package downloader
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -11,6 +12,9 @@ import (
 // writers would splice their bytes together, and each would check only its
 // own.
 var ErrPartInUse = errors.New("partial file in use by another process")
+
+// errPartNotFile means a folder sits where the partial goes.
+var errPartNotFile = errors.New("partial is a folder")
 
 // partLock keeps other Lading processes, whatever their data folder, away
 // from a partial file while a worker writes it, from the first request to
@@ -26,6 +30,9 @@ type partLock struct {
 func lockPart(part string) (*partLock, error) {
 	if err := os.MkdirAll(filepath.Dir(part), 0o755); err != nil {
 		return nil, err
+	}
+	if fi, err := os.Lstat(part); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("%w: %s", errPartNotFile, part)
 	}
 	path := lockFile(part)
 	for range 3 {
@@ -59,4 +66,20 @@ func (l *partLock) release() {
 	if sideLock {
 		os.Remove(l.path) // fails harmlessly while another process holds it open
 	}
+}
+
+// removeIdlePart deletes the partial of a task no worker of this process
+// runs. While another process holds the partial's lock the file is its
+// own, in the middle of a download: it is left alone, and ErrPartInUse
+// says so.
+func removeIdlePart(part string) error {
+	if _, err := os.Lstat(part); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	l, err := lockPart(part)
+	if err != nil && !errors.Is(err, errPartNotFile) {
+		return err
+	}
+	defer l.release()
+	return removePart(part)
 }

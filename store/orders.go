@@ -32,7 +32,7 @@ type OrderSummary struct {
 
 // PutAccount records a company account, or renames it.
 func (s *Store) PutAccount(ctx context.Context, a api.Account) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO accounts(id, name) VALUES(?, ?)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO accounts(id, name) VALUES(?, ?)
 		ON CONFLICT(id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name`,
 		a.ID, a.Name)
 	return err
@@ -139,7 +139,7 @@ type FeedWriter struct {
 // BeginFeed starts writing a sync. A full sync (one that reads the whole
 // feed) removes, at Commit, the orders it did not receive.
 func (s *Store) BeginFeed(ctx context.Context, full bool) (*FeedWriter, error) {
-	conn, err := s.w.Conn(ctx)
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +277,7 @@ func (s *Store) OrderCount(ctx context.Context) (int, error) {
 // ForgetFeed drops a portal's feed state, so the next sync reads the whole
 // feed.
 func (s *Store) ForgetFeed(ctx context.Context, portal string) error {
-	_, err := s.w.ExecContext(ctx, "DELETE FROM sync_state WHERE account_id = ?",
+	_, err := s.db.ExecContext(ctx, "DELETE FROM sync_state WHERE account_id = ?",
 		feedKey(portal))
 	return err
 }

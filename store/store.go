@@ -31,8 +31,7 @@ var ErrTooNew = errors.New("database schema is newer than this Lading")
 
 // Store is an open database. It is safe for concurrent use.
 type Store struct {
-	db   *sql.DB // reads, which WAL lets run beside a write
-	w    *sql.DB // writes, on one connection
+	db   *sql.DB
 	path string
 }
 
@@ -51,8 +50,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// the same few statements for every file, and preparing them again
 	// costs more than running them.
 	q.Set("_stmt_cache_size", "64")
-	dsn := "file:" + path + "?" + q.Encode()
-	db, err := sql.Open("sqlite3", dsn)
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -60,25 +58,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// database/sql closes all but two when they fall idle, and a queue of
 	// small files would open them again for nearly every file.
 	db.SetMaxIdleConns(16)
-	// SQLite lets one writer in at a time and makes the others sleep and
-	// try again, a millisecond or more each time. Writes wait their turn
-	// for one connection instead, and go in as soon as it is free.
-	w, err := sql.Open("sqlite3", dsn)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	w.SetMaxOpenConns(1)
-	s := &Store{db: db, w: w, path: path}
+	s := &Store{db: db, path: path}
 	if err := s.migrate(ctx); err != nil {
-		s.Close()
+		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	return s, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return errors.Join(s.w.Close(), s.db.Close()) }
+func (s *Store) Close() error { return s.db.Close() }
 
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }
@@ -143,7 +132,7 @@ func migrationSteps() ([]string, error) {
 
 // tx runs fn in a transaction and commits it when fn returns nil.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
