@@ -30,6 +30,16 @@ func TestSummariesCountInTheRightNumber(t *testing.T) {
 			"Checked 1 file: 1 intact, 0 changed, 0 missing."},
 		{"checked two", Report{Files: make([]FileCheck, 2), Intact: 2}.String(),
 			"Checked 2 files: 2 intact, 0 changed, 0 missing."},
+		{"a download missing", Report{Files: []FileCheck{
+			{Kind: KindDocument, Result: "intact"}, {Kind: KindDownload, Result: "missing"}},
+			Intact: 1, Missing: 1}.String(),
+			"Checked 2 files: 1 intact, 0 changed, 1 missing. 1 file needs to be downloaded " +
+				"again (lading download ORDER; a line downloaded before may need --reason)."},
+		{"documents changed", Report{Files: []FileCheck{
+			{Kind: KindDocument, Result: "changed"}, {Kind: KindDocument, Result: "missing"}},
+			Changed: 1, Missing: 1}.String(),
+			"Checked 2 files: 0 intact, 1 changed, 1 missing. 2 documents need to be fetched " +
+				"again (lading archive, or Fetch all in the window)."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,9 +46,24 @@ func (r Report) String() string {
 	}
 	s := fmt.Sprintf("Checked %s: %d intact, %d changed, %d missing.",
 		plural(len(r.Files), "file", "files"), r.Intact, r.Changed, r.Missing)
-	if r.Changed+r.Missing > 0 {
-		s += " Fetch those documents again (lading archive, or Fetch all in the window) " +
-			"and download those files again."
+	if r.Changed+r.Missing == 0 {
+		return s
+	}
+	docs, downloads := 0, 0
+	for _, f := range r.Problems() {
+		if f.Kind == KindDocument {
+			docs++
+		} else {
+			downloads++
+		}
+	}
+	if docs > 0 {
+		s += fmt.Sprintf(" %s to be fetched again (lading archive, or Fetch all in "+
+			"the window).", plural(docs, "document needs", "documents need"))
+	}
+	if downloads > 0 {
+		s += fmt.Sprintf(" %s to be downloaded again (lading download ORDER; a line "+
+			"downloaded before may need --reason).", plural(downloads, "file needs", "files need"))
 	}
 	return s
 }
