@@ -285,10 +285,7 @@ func (c *Core) AcceptLicense(ctx context.Context, order string, lines []string) 
 	if err != nil {
 		return nil, fmt.Errorf("record the license acceptance: %w", err)
 	}
-	for _, l := range lines {
-		c.audit(ctx, store.AuditEvent{Event: store.AuditLicense, OrderNumber: order,
-			LineID: l, License: store.LicenseAccepted, Actor: user, At: now})
-	}
+	c.audit(ctx, licenseEvents(order, lines, store.LicenseAccepted, user, now)...)
 	rec, err := c.Client.Accept(ctx, order, api.LicenseAcceptance{Lines: lines,
 		User: user, AcceptedAt: now})
 	if err != nil {
@@ -305,11 +302,7 @@ func (c *Core) AcceptLicense(ctx context.Context, order string, lines []string) 
 // DeclineLicense records that the user declined the license agreement of
 // some lines. They stay where they were: nothing is queued.
 func (c *Core) DeclineLicense(ctx context.Context, order string, lines []string) error {
-	user := c.user(ctx)
-	for _, l := range lines {
-		c.audit(ctx, store.AuditEvent{Event: store.AuditLicense, OrderNumber: order,
-			LineID: l, License: store.LicenseDeclined, Actor: user})
-	}
+	c.audit(ctx, licenseEvents(order, lines, store.LicenseDeclined, c.user(ctx), time.Now())...)
 	c.Log.Info("License declined", slog.String("order", order), slog.Any("lines", lines))
 	return nil
 }
@@ -321,11 +314,26 @@ func (c *Core) recordReason(ctx context.Context, order, line, reason string) {
 }
 
 // audit appends to the audit trail; a failure is logged, not fatal.
-func (c *Core) audit(ctx context.Context, e store.AuditEvent) {
-	if err := c.Store.RecordAudit(ctx, e); err != nil {
-		c.Log.Warn("Audit event not recorded", slog.String("event", e.Event),
-			slog.Any("error", err))
+func (c *Core) audit(ctx context.Context, events ...store.AuditEvent) {
+	if len(events) == 0 {
+		return
 	}
+	if err := c.Store.RecordAudits(ctx, events); err != nil {
+		c.Log.Warn("Audit event not recorded", slog.String("event", events[0].Event),
+			slog.Int("events", len(events)), slog.Any("error", err))
+	}
+}
+
+// licenseEvents are the audit events of one answer to the license
+// agreement, one per line, written together.
+func licenseEvents(order string, lines []string, answer, user string,
+	at time.Time) []store.AuditEvent {
+	events := make([]store.AuditEvent, len(lines))
+	for i, l := range lines {
+		events[i] = store.AuditEvent{Event: store.AuditLicense, OrderNumber: order, LineID: l,
+			License: answer, Actor: user, At: at}
+	}
+	return events
 }
 
 // user is the portal user Lading last signed in as.
