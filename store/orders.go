@@ -75,6 +75,9 @@ func (s *Store) PutOrders(ctx context.Context, orders []api.Order) (changed int,
 	if err := w.Add(raw); err != nil {
 		return 0, err
 	}
+	if err := w.apply(); err != nil {
+		return 0, err
+	}
 	return w.changed, w.commit()
 }
 
@@ -122,14 +125,15 @@ func (s *Store) ApplyFeed(ctx context.Context, st FeedState, orders []json.RawMe
 	return w.Commit(st)
 }
 
-// FeedWriter writes the orders of one sync page by page, so that a page is
-// stored while the next one is fetched, all in one transaction: a sync cut
-// off halfway leaves the store as it was. It holds the database's write
-// lock from BeginFeed to Commit or Abort.
+// FeedWriter writes the orders of one sync. Each page is staged in memory
+// as it comes, while the next one is fetched; Commit then stores them all
+// in one transaction, so a sync cut off halfway leaves the store as it
+// was. The database's write lock is taken only by Commit: a portal that
+// stalls between pages never holds up the downloads' own writes.
 type FeedWriter struct {
 	ctx     context.Context
 	conn    *sql.Conn
-	tx      *sql.Tx
+	tx      *sql.Tx // Commit's, once it began
 	stage   *sql.Stmt
 	full    bool
 	changed int
@@ -154,35 +158,34 @@ func (s *Store) BeginFeed(ctx context.Context, full bool) (*FeedWriter, error) {
 		discard(conn)
 		return nil, err
 	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		discard(conn)
-		return nil, err
-	}
-	w := &FeedWriter{ctx: ctx, tx: tx, conn: conn, full: full}
-	if _, err := tx.ExecContext(ctx, ingestSetup); err != nil {
+	w := &FeedWriter{ctx: ctx, conn: conn, full: full}
+	if _, err := conn.ExecContext(ctx, ingestSetup); err != nil {
 		w.Abort()
 		return nil, fmt.Errorf("prepare to store orders: %w", err)
 	}
-	if w.stage, err = tx.PrepareContext(ctx, sqlStage); err != nil {
+	if w.stage, err = conn.PrepareContext(ctx, sqlStage); err != nil {
 		w.Abort()
 		return nil, err
 	}
 	return w, nil
 }
 
-// Add writes a batch of orders: those whose content changed are replaced,
-// the others are left alone.
+// Add stages a page of orders. The stage is a temporary table, so its
+// transaction (BEGIN DEFERRED, never the immediate kind the store's own
+// transactions take) locks nothing another connection needs.
 func (w *FeedWriter) Add(orders []json.RawMessage) error {
+	if _, err := w.conn.ExecContext(w.ctx, "BEGIN DEFERRED"); err != nil {
+		return err
+	}
 	for _, raw := range orders {
 		sum := sha256.Sum256(raw)
 		// The JSON goes in as text: SQLite reads a blob as JSONB.
 		if _, err := w.stage.ExecContext(w.ctx, hex.EncodeToString(sum[:]), string(raw)); err != nil {
+			w.conn.ExecContext(context.WithoutCancel(w.ctx), "ROLLBACK")
 			return fmt.Errorf("the portal sent an order Lading cannot read: %w", err)
 		}
 	}
-	n, err := ingest(w.ctx, w.tx)
-	w.changed += n
+	_, err := w.conn.ExecContext(w.ctx, "COMMIT")
 	return err
 }
 
@@ -191,6 +194,9 @@ func (w *FeedWriter) Add(orders []json.RawMessage) error {
 // removed, and how many the store holds now, which is also the count the
 // state records.
 func (w *FeedWriter) Commit(st FeedState) (changed, removed, total int, err error) {
+	if err := w.apply(); err != nil {
+		return 0, 0, 0, err
+	}
 	ctx, tx := w.ctx, w.tx
 	if w.full {
 		n, err := deleteOrders(ctx, tx, "NOT IN (SELECT number FROM temp.seen)")
@@ -215,6 +221,18 @@ func (w *FeedWriter) Commit(st FeedState) (changed, removed, total int, err erro
 		err = w.commit()
 	}
 	return w.changed, removed, total, err
+}
+
+// apply begins the write transaction and stores the staged orders whose
+// content changed.
+func (w *FeedWriter) apply() error {
+	tx, err := w.conn.BeginTx(w.ctx, nil)
+	if err != nil {
+		return err
+	}
+	w.tx = tx
+	w.changed, err = ingest(w.ctx, tx)
+	return err
 }
 
 // commit ends the transaction and hands the connection back.
@@ -263,7 +281,9 @@ func (w *FeedWriter) Abort() {
 	if w.stage != nil {
 		w.stage.Close()
 	}
-	w.tx.Rollback()
+	if w.tx != nil {
+		w.tx.Rollback()
+	}
 	discard(w.conn)
 }
 
