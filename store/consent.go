@@ -29,7 +29,7 @@ func (s *Store) Pref(ctx context.Context, key string) (string, error) {
 
 // SetPref stores a preference.
 func (s *Store) SetPref(ctx context.Context, key, value string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO preferences(key, value) VALUES(?, ?)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO preferences(key, value) VALUES(?, ?)
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
 	return err
 }
@@ -155,7 +155,7 @@ func (s *Store) PendingReason(ctx context.Context, order, line string) (string, 
 // UseReason marks a line's pending reason as spent on a download or a
 // review request.
 func (s *Store) UseReason(ctx context.Context, order, line string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE download_reasons SET used_at = ?
+	_, err := s.w.ExecContext(ctx, `UPDATE download_reasons SET used_at = ?
 		WHERE order_number = ? AND line_id = ? AND used_at IS NULL`,
 		timeText(time.Now()), order, line)
 	return err

@@ -31,7 +31,8 @@ var ErrTooNew = errors.New("database schema is newer than this Lading")
 
 // Store is an open database. It is safe for concurrent use.
 type Store struct {
-	db   *sql.DB
+	db   *sql.DB // reads, which WAL lets run beside a write, and syncs
+	w    *sql.DB // every other write, on one connection
 	path string
 }
 
@@ -50,7 +51,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// the same few statements for every file, and preparing them again
 	// costs more than running them.
 	q.Set("_stmt_cache_size", "64")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	dsn := "file:" + path + "?" + q.Encode()
+	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -58,16 +60,28 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// database/sql closes all but two when they fall idle, and a queue of
 	// small files would open them again for nearly every file.
 	db.SetMaxIdleConns(16)
-	s := &Store{db: db, path: path}
-	if err := s.migrate(ctx); err != nil {
+	// SQLite lets one writer in at a time and makes the others sleep and
+	// try again, a millisecond or more each time. The short writes of the
+	// engine, the queue and the audit log wait their turn for one
+	// connection instead, and go in as soon as it is free. A sync writes
+	// on a connection of its own and takes the write lock only to commit
+	// (see BeginFeed), so a slow portal never holds this one.
+	w, err := sql.Open("sqlite3", dsn)
+	if err != nil {
 		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	s := &Store{db: db, w: w, path: path}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	return s, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error { return errors.Join(s.w.Close(), s.db.Close()) }
 
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }
@@ -132,7 +146,7 @@ func migrationSteps() ([]string, error) {
 
 // tx runs fn in a transaction and commits it when fn returns nil.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
