@@ -257,7 +257,7 @@ func (c *Core) addLines(ctx context.Context, o api.Order, p queuePlan, reason st
 	for _, l := range p.download {
 		if !p.continuing[l.ID] {
 			// A new download: it must not pass for the end of an old one.
-			if err := c.Store.SetPref(ctx, grantKey(o.Number, l.ID), ""); err != nil {
+			if err := c.forgetGrant(ctx, o.Number, l.ID); err != nil {
 				return tasks, err
 			}
 		}
@@ -275,17 +275,28 @@ func (c *Core) addLines(ctx context.Context, o api.Order, p queuePlan, reason st
 	return tasks, nil
 }
 
+// forgetGrant clears the grant a line's last download ran under, if one is
+// stored; most lines have none, and a read costs less than a write.
+func (c *Core) forgetGrant(ctx context.Context, order, line string) error {
+	key := grantKey(order, line)
+	grant, err := c.Store.Pref(ctx, key)
+	if err != nil || grant == "" {
+		return err
+	}
+	return c.Store.SetPref(ctx, key, "")
+}
+
 // AcceptLicense records that the signed-in user accepted the license
 // agreement of some lines of an order: in the local database, in the audit
 // trail, and at the portal. It returns the lines recorded.
 func (c *Core) AcceptLicense(ctx context.Context, order string, lines []string) ([]string, error) {
 	user := c.user(ctx)
 	now := time.Now().UTC()
+	// The acceptance and its audit events are written together.
 	ids, err := c.Store.AddAcceptances(ctx, order, lines, user, now)
 	if err != nil {
 		return nil, fmt.Errorf("record the license acceptance: %w", err)
 	}
-	c.audit(ctx, licenseEvents(order, lines, store.LicenseAccepted, user, now)...)
 	rec, err := c.Client.Accept(ctx, order, api.LicenseAcceptance{Lines: lines,
 		User: user, AcceptedAt: now})
 	if err != nil {

@@ -314,7 +314,7 @@ func (s *Store) Blob(ctx context.Context, sha string) (Blob, error) {
 // MoveBlob records that a body is now stored at path, after its old file
 // was lost or damaged and a good copy was written elsewhere.
 func (s *Store) MoveBlob(ctx context.Context, sha, path string) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE archive_blobs SET path = ?, stored_at = ?
+	res, err := s.exec(ctx, `UPDATE archive_blobs SET path = ?, stored_at = ?
 		WHERE sha256 = ?`, path, timeText(time.Now()), sha)
 	if err != nil {
 		return err

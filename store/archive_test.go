@@ -111,4 +111,25 @@ func TestLineConsentReadsTheOrderFlows(t *testing.T) {
 	if c, _ := s.LineConsent(ctx, "SO-1", "20"); c.License != LicenseDeclined || c.Actor != "lee" {
 		t.Errorf("the audit trail's own acceptance row did not win: %+v", c)
 	}
+
+	// The newest event counts, whether it names the line or the order.
+	s.RecordAudits(ctx, []AuditEvent{
+		{Event: AuditLicense, OrderNumber: "SO-1", LineID: "20", License: LicenseAccepted,
+			Actor: "kim"},
+		{Event: AuditReason, OrderNumber: "SO-1", Reason: "The mirror was lost."},
+		{Event: AuditLicense, OrderNumber: "SO-1", LineID: "30", License: LicenseDeclined,
+			Actor: "sam"},
+	})
+	want := Consent{License: LicenseAccepted, Actor: "kim", Reason: "The mirror was lost."}
+	if c, err := s.LineConsent(ctx, "SO-1", "20"); err != nil || c != want {
+		t.Errorf("after newer line and order rows: %+v, %v; want %+v", c, err, want)
+	}
+	s.RecordAudit(ctx, AuditEvent{Event: AuditReason, OrderNumber: "SO-1", LineID: "20",
+		Reason: "A second copy."})
+	if c, _ := s.LineConsent(ctx, "SO-1", "20"); c.Reason != "A second copy." {
+		t.Errorf("the line's newer reason did not win: %+v", c)
+	}
+	if c, _ := s.LineConsent(ctx, "SO-2", "20"); c != (Consent{}) {
+		t.Errorf("another order's consent: %+v, want none", c)
+	}
 }

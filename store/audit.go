@@ -75,21 +75,26 @@ func (s *Store) RecordAudit(ctx context.Context, e AuditEvent) error {
 func (s *Store) RecordAudits(ctx context.Context, events []AuditEvent) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		for _, e := range events {
-			if e.At.IsZero() {
-				e.At = time.Now()
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO audit_events(at, event, order_number,
-				line_id, doc_id, task_id, attempt, file, bytes, algorithm, checksum, result,
-				outcome, detail, reason, license, actor) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-				timeText(e.At), e.Event, e.OrderNumber, e.LineID, e.DocID, e.TaskID, e.Attempt,
-				e.File, e.Bytes, e.Algorithm, e.Checksum, e.Result, e.Outcome, e.Detail, e.Reason,
-				e.License, e.Actor)
-			if err != nil {
+			if err := insertAudit(ctx, tx, e); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// insertAudit appends one event to the audit trail inside tx.
+func insertAudit(ctx context.Context, tx *sql.Tx, e AuditEvent) error {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_events(at, event, order_number,
+		line_id, doc_id, task_id, attempt, file, bytes, algorithm, checksum, result,
+		outcome, detail, reason, license, actor) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		timeText(e.At), e.Event, e.OrderNumber, e.LineID, e.DocID, e.TaskID, e.Attempt,
+		e.File, e.Bytes, e.Algorithm, e.Checksum, e.Result, e.Outcome, e.Detail, e.Reason,
+		e.License, e.Actor)
+	return err
 }
 
 // AuditFilter selects audit events; empty fields match everything.
@@ -163,17 +168,7 @@ func (s *Store) LineConsent(ctx context.Context, order, line string) (Consent, e
 	// of acceptances and reasons.
 	var c Consent
 	var accepter string
-	err := s.db.QueryRowContext(ctx, `SELECT
-		COALESCE((SELECT license FROM audit_events WHERE event = ?1 AND order_number = ?3
-			AND line_id IN (?4, '') ORDER BY id DESC LIMIT 1), ''),
-		COALESCE((SELECT actor FROM audit_events WHERE event = ?1 AND order_number = ?3
-			AND line_id IN (?4, '') ORDER BY id DESC LIMIT 1), ''),
-		COALESCE(NULLIF((SELECT reason FROM audit_events WHERE event = ?2 AND order_number = ?3
-			AND line_id IN (?4, '') ORDER BY id DESC LIMIT 1), ''),
-			(SELECT reason FROM download_reasons WHERE order_number = ?3 AND line_id = ?4
-			ORDER BY id DESC LIMIT 1), ''),
-		COALESCE((SELECT user FROM license_acceptances WHERE order_number = ?3
-			AND line_id = ?4 ORDER BY id DESC LIMIT 1), '')`,
+	err := s.db.QueryRowContext(ctx, lineConsentQuery,
 		AuditLicense, AuditReason, order, line).Scan(&c.License, &c.Actor, &c.Reason, &accepter)
 	if err != nil {
 		return Consent{}, err
@@ -182,6 +177,30 @@ func (s *Store) LineConsent(ctx context.Context, order, line string) (Consent, e
 		c.License, c.Actor = LicenseAccepted, accepter
 	}
 	return c, nil
+}
+
+// lineConsentQuery reads the consent of line ?4 of order ?3: the newest
+// license (?1) and reason (?2) events of the line or of its whole order,
+// else the order flows' own records.
+var lineConsentQuery = `SELECT COALESCE(l.license, ''), COALESCE(l.actor, ''),
+	COALESCE(NULLIF(r.reason, ''), (SELECT reason FROM download_reasons
+		WHERE order_number = ?3 AND line_id = ?4 ORDER BY id DESC LIMIT 1), ''),
+	COALESCE((SELECT user FROM license_acceptances WHERE order_number = ?3
+		AND line_id = ?4 ORDER BY id DESC LIMIT 1), '')
+	FROM (SELECT ` + latestEvent("?1") + ` AS license, ` + latestEvent("?2") + ` AS reason) AS k
+	LEFT JOIN audit_events l ON l.id = k.license
+	LEFT JOIN audit_events r ON r.id = k.reason`
+
+// latestEvent is an SQL expression for the ID of the newest audit event of
+// the kind in param for line ?4 of order ?3 or for the whole order (an
+// empty line_id). It looks the two up apart: an IN list or an ORDER BY
+// here has SQLite build temporary tables, which cost more than the rest
+// of the query.
+func latestEvent(param string) string {
+	return `MAX(COALESCE((SELECT MAX(id) FROM audit_events WHERE order_number = ?3
+		AND line_id = ?4 AND event = ` + param + `), 0),
+		COALESCE((SELECT MAX(id) FROM audit_events WHERE order_number = ?3
+		AND line_id = '' AND event = ` + param + `), 0))`
 }
 
 // LineMatch is an order line found by its file's size.

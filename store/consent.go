@@ -29,7 +29,7 @@ func (s *Store) Pref(ctx context.Context, key string) (string, error) {
 
 // SetPref stores a preference.
 func (s *Store) SetPref(ctx context.Context, key, value string) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO preferences(key, value) VALUES(?, ?)
+	_, err := s.exec(ctx, `INSERT INTO preferences(key, value) VALUES(?, ?)
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
 	return err
 }
@@ -45,7 +45,8 @@ type Acceptance struct {
 }
 
 // AddAcceptances records that user accepted the license agreement for some
-// lines of an order at the given time, and returns the rows' IDs.
+// lines of an order at the given time, with an audit event for each line
+// in the same transaction, and returns the acceptance rows' IDs.
 func (s *Store) AddAcceptances(ctx context.Context, order string, lines []string, user string,
 	at time.Time) ([]int64, error) {
 	var ids []int64
@@ -62,6 +63,11 @@ func (s *Store) AddAcceptances(ctx context.Context, order string, lines []string
 				return err
 			}
 			ids = append(ids, id)
+			err = insertAudit(ctx, tx, AuditEvent{Event: AuditLicense, OrderNumber: order,
+				LineID: l, License: LicenseAccepted, Actor: user, At: at})
+			if err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -155,7 +161,7 @@ func (s *Store) PendingReason(ctx context.Context, order, line string) (string, 
 // UseReason marks a line's pending reason as spent on a download or a
 // review request.
 func (s *Store) UseReason(ctx context.Context, order, line string) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE download_reasons SET used_at = ?
+	_, err := s.exec(ctx, `UPDATE download_reasons SET used_at = ?
 		WHERE order_number = ? AND line_id = ? AND used_at IS NULL`,
 		timeText(time.Now()), order, line)
 	return err

@@ -32,18 +32,10 @@ func (s *Store) SetPriorities(ctx context.Context, prio map[int64]int) error {
 // SetTaskRateLimit records a task's own speed cap in bytes a second; 0
 // removes it.
 func (s *Store) SetTaskRateLimit(ctx context.Context, id, bytesPerSecond int64) error {
-	res, err := s.w.ExecContext(ctx,
+	res, err := s.exec(ctx,
 		"UPDATE download_tasks SET rate_limit = ? WHERE id = ?", max(bytesPerSecond, 0), id)
 	if err != nil {
 		return err
 	}
 	return oneRow(res, id)
-}
-
-// SaveValidator records the server's validator as soon as an answer is
-// accepted, so a run killed mid-transfer still resumes with If-Range.
-func (s *Store) SaveValidator(ctx context.Context, id int64, etag, lastModified string) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE download_tasks SET etag = ?, last_modified = ?
-		WHERE id = ?`, etag, lastModified, id)
-	return err
 }

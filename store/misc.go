@@ -32,7 +32,7 @@ func (s *Store) SyncState(ctx context.Context, account string) (SyncState, error
 // PutSyncState records the outcome of a sync. A sync that saw the same feed
 // as last time writes nothing, so a repeated sync changes no row at all.
 func (s *Store) PutSyncState(ctx context.Context, st SyncState) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO sync_state(account_id, page_etag,
+	_, err := s.exec(ctx, `INSERT INTO sync_state(account_id, page_etag,
 		last_sync_at, orders_seen) VALUES(?,?,?,?) ON CONFLICT(account_id) DO UPDATE SET
 		page_etag = excluded.page_etag, last_sync_at = excluded.last_sync_at,
 		orders_seen = excluded.orders_seen WHERE page_etag <> excluded.page_etag

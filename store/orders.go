@@ -32,7 +32,7 @@ type OrderSummary struct {
 
 // PutAccount records a company account, or renames it.
 func (s *Store) PutAccount(ctx context.Context, a api.Account) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO accounts(id, name) VALUES(?, ?)
+	_, err := s.exec(ctx, `INSERT INTO accounts(id, name) VALUES(?, ?)
 		ON CONFLICT(id) DO UPDATE SET name = excluded.name WHERE name <> excluded.name`,
 		a.ID, a.Name)
 	return err
@@ -297,7 +297,7 @@ func (s *Store) OrderCount(ctx context.Context) (int, error) {
 // ForgetFeed drops a portal's feed state, so the next sync reads the whole
 // feed.
 func (s *Store) ForgetFeed(ctx context.Context, portal string) error {
-	_, err := s.w.ExecContext(ctx, "DELETE FROM sync_state WHERE account_id = ?",
+	_, err := s.exec(ctx, "DELETE FROM sync_state WHERE account_id = ?",
 		feedKey(portal))
 	return err
 }

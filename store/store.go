@@ -32,7 +32,7 @@ var ErrTooNew = errors.New("database schema is newer than this Lading")
 // Store is an open database. It is safe for concurrent use.
 type Store struct {
 	db   *sql.DB // reads, which WAL lets run beside a write, and syncs
-	w    *sql.DB // every other write, on one connection
+	w    *writer // every other write, on one connection
 	path string
 }
 
@@ -62,17 +62,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxIdleConns(16)
 	// SQLite lets one writer in at a time and makes the others sleep and
 	// try again, a millisecond or more each time. The short writes of the
-	// engine, the queue and the audit log wait their turn for one
-	// connection instead, and go in as soon as it is free. A sync writes
-	// on a connection of its own and takes the write lock only to commit
-	// (see BeginFeed), so a slow portal never holds this one.
-	w, err := sql.Open("sqlite3", dsn)
+	// engine, the queue and the audit log go to one connection instead,
+	// those that arrive together in one transaction (see writer). A sync
+	// writes on a connection of its own and takes the write lock only to
+	// commit (see BeginFeed), so a slow portal never holds this one.
+	wdb, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	w.SetMaxOpenConns(1)
-	s := &Store{db: db, w: w, path: path}
+	wdb.SetMaxOpenConns(1)
+	s := &Store{db: db, w: newWriter(wdb), path: path}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -81,7 +81,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return errors.Join(s.w.Close(), s.db.Close()) }
+func (s *Store) Close() error {
+	s.w.close()
+	return errors.Join(s.w.db.Close(), s.db.Close())
+}
 
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }
@@ -144,17 +147,22 @@ func migrationSteps() ([]string, error) {
 	return steps, nil
 }
 
-// tx runs fn in a transaction and commits it when fn returns nil.
+// tx runs fn in a write transaction, which it may share with other
+// writes, and returns once that is committed; nothing of fn is kept when
+// it fails. fn may run more than once, so it must set its results afresh.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
+	return s.w.do(ctx, fn)
+}
+
+// exec runs one write statement through tx.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, query, args...)
 		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	})
+	return res, err
 }
 
 // timeText formats t the one way the database stores times.

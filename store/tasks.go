@@ -68,7 +68,7 @@ func (s *Store) CreateTask(ctx context.Context, t *Task) error {
 	if t.State == "" {
 		t.State = TaskQueued
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO download_tasks(order_number, line_id,
+	res, err := s.exec(ctx, `INSERT INTO download_tasks(order_number, line_id,
 		url, name, dest_path, part_path, size, md5, state, priority, created_at, updated_at,
 		sha256, sha512, resumable, rate_limit)
 		VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, t.OrderNumber, t.LineID, t.URL, t.Name,
@@ -96,7 +96,7 @@ func (s *Store) UpdateTask(ctx context.Context, t *Task) error {
 	if !t.Finished.IsZero() {
 		finished = timeText(t.Finished)
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE download_tasks SET url = ?, size = ?, md5 = ?,
+	res, err := s.exec(ctx, `UPDATE download_tasks SET url = ?, size = ?, md5 = ?,
 		state = ?, bytes_done = ?, etag = ?, last_modified = ?, hash_state = ?,
 		hash_offset = ?, attempts = ?, last_error = ?, updated_at = ?,
 		finished_at = ?, sha256 = ?, sha512 = ?, resumable = ?
@@ -112,7 +112,7 @@ func (s *Store) UpdateTask(ctx context.Context, t *Task) error {
 // SaveProgress records a checkpoint: bytes on disk and the hash state that
 // covers hashOffset of them.
 func (s *Store) SaveProgress(ctx context.Context, id, bytesDone int64, hashState []byte, hashOffset int64) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE download_tasks SET bytes_done = ?,
+	res, err := s.exec(ctx, `UPDATE download_tasks SET bytes_done = ?,
 		hash_state = ?, hash_offset = ?, updated_at = ? WHERE id = ?`,
 		bytesDone, hashState, hashOffset, timeText(time.Now()), id)
 	if err != nil {
@@ -123,7 +123,7 @@ func (s *Store) SaveProgress(ctx context.Context, id, bytesDone int64, hashState
 
 // DeleteTask removes a task row.
 func (s *Store) DeleteTask(ctx context.Context, id int64) error {
-	_, err := s.w.ExecContext(ctx, "DELETE FROM download_tasks WHERE id = ?", id)
+	_, err := s.exec(ctx, "DELETE FROM download_tasks WHERE id = ?", id)
 	return err
 }
 
