@@ -32,6 +32,15 @@ func TestResumeAfterInterruptedRun(t *testing.T) {
 		}
 		checkDigest(t, row.HashState, content[:row.HashOffset])
 	})
+	t.Run("validator and attempt stored while streaming", func(t *testing.T) {
+		// What a crash now would leave: the next run must resume with
+		// If-Range and count this attempt.
+		row := h.row(task.ID)
+		if row.ETag != srv.etag || row.State != store.TaskRunning || row.Attempts != 1 {
+			t.Errorf("row mid-transfer: ETag %q, %s, %d attempts; want %s, running, 1",
+				row.ETag, row.State, row.Attempts, srv.etag)
+		}
+	})
 
 	h.stop()
 	t.Run("stopped run leaves the partial queued", func(t *testing.T) {

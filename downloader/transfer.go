@@ -19,6 +19,9 @@ import (
 // userAgent names Lading in server logs.
 const userAgent = "Lading"
 
+// minBuffer is the smallest copy buffer grab is given.
+const minBuffer = 4 << 10
+
 // progressEvery is how often a transfer reports its bytes.
 const progressEvery = 250 * time.Millisecond
 
@@ -27,7 +30,10 @@ const progressEvery = 250 * time.Millisecond
 func (j *job) transfer() step {
 	j.t.State = store.TaskRunning
 	j.t.Attempts++
-	j.save(nil)
+	// Shown now, and stored with the server's validator once it answers
+	// (see attempt): one write per attempt instead of two. A step that
+	// follows a failed request stores the count.
+	j.m.show(j.t)
 	j.logStart()
 
 	j.high = max(j.high, j.offset)
@@ -67,7 +73,11 @@ func (j *job) attempt() error {
 		ifRange: validator(j.t),
 	}
 	guard.wrap = func(rc io.ReadCloser) io.ReadCloser {
-		j.saveValidator(guard.etag, guard.lastModified)
+		// Stored before the first byte is written: a crash during the
+		// transfer still resumes with If-Range. grab calls this on the
+		// job's goroutine, before Do returns.
+		j.t.ETag, j.t.LastModified = guard.etag, guard.lastModified
+		j.save(nil)
 		return body.attach(rc)
 	}
 	req, err := j.request(ctx, body, lims)
@@ -149,22 +159,18 @@ func (j *job) request(ctx context.Context, body *hashingBody,
 	req = req.WithContext(ctx)
 	req.NoCreateDirectories = true
 	req.IgnoreRemoteTime = true // the partial's time is of no use to anyone
+	// grab allocates its copy buffer for every request: a small file gets
+	// one its own size, not a full chunk.
 	req.BufferSize = body.size
+	if left := j.t.Size - j.offset; j.t.Size >= 0 && left < int64(body.size) {
+		req.BufferSize = int(max(left, minBuffer))
+	}
 	// Request.Size stays unset: grab would measure every answer against
 	// it, and a legal 206 that ends before the file does would fail. The
 	// guard holds each body to its promised end, and ended and verify check
 	// the size.
 	req.RateLimiter = &throttle{lims: lims, body: body}
 	return req, nil
-}
-
-// saveValidator stores the answer's validator at once; a crash before the
-// attempt ends would otherwise resume without If-Range.
-func (j *job) saveValidator(etag, lastModified string) {
-	ctx := context.WithoutCancel(j.ctx)
-	if err := j.m.st.SaveValidator(ctx, j.t.ID, etag, lastModified); err != nil {
-		j.m.log.Warn("Validator not saved", taskAttr(j.t), slog.String("error", err.Error()))
-	}
 }
 
 // newBody prepares the reader that continues the job's digests, reading
