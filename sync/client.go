@@ -104,6 +104,10 @@ func (c *Client) WithToken(token string) *Client {
 // never turns certificate checks off.
 func HTTPClient(caFile string) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// Keep a connection for each download worker and each order being
+	// queued: with the default two, most requests to the portal would
+	// open a new one.
+	tr.MaxIdleConnsPerHost = 64
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
