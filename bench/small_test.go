@@ -42,20 +42,29 @@ func (e *bench) smallFiles(b *testing.B) {
 	if len(lines) != manyFiles {
 		b.Fatalf("the portal offers %d fitting files, want %d", len(lines), manyFiles)
 	}
-	dest := filepath.Join(e.out, "small")
-	list, err := e.aria2List(srv, lines, dest)
+	links, err := aria2Links(srv, lines)
 	if err != nil {
 		b.Fatal(err)
 	}
 
-	var home string
+	// Every run writes into a folder of its own, and all are removed only
+	// once the comparison is over. On a file system without a journal,
+	// ext4 skips the inodes freed in the last minutes when it picks one for
+	// a new file, checking each; removing every run's 700 files and folders
+	// before the next run made each run slower than the one before it,
+	// whichever tool it was.
+	runs := filepath.Join(e.out, "small")
+	if err := os.MkdirAll(runs, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	defer e.clean(runs)
 	tools := []tool{
 		{name: fmt.Sprintf("lading --workers %d download --no-sync --accept-license (%d orders)", workers,
 			len(orders)), run: func(int) (sample, error) {
-			if home, err = e.ladingSynced(srv); err != nil {
+			home, err := e.ladingSynced(srv, runs)
+			if err != nil {
 				return sample{}, err
 			}
-			defer e.clean(home)
 			syncAll()
 			args := append([]string{"--home", home, "--portal", srv.URL(), "--workers",
 				fmt.Sprint(workers), "download", "--no-sync", "--accept-license"}, orders...)
@@ -68,7 +77,15 @@ func (e *bench) smallFiles(b *testing.B) {
 		}},
 		{name: fmt.Sprintf("aria2c -i LIST -j %d (MD5 of each)", workers),
 			run: func(int) (sample, error) {
-				defer e.clean(dest)
+				dest, err := os.MkdirTemp(runs, "aria2c-")
+				if err != nil {
+					return sample{}, err
+				}
+				list := filepath.Join(dest, "aria2.list")
+				if err := writeAria2List(list, links, lines, dest); err != nil {
+					return sample{}, err
+				}
+				syncAll()
 				return e.run("aria2c", "-q", "-i", list, "-j", fmt.Sprint(workers),
 					"--allow-overwrite=true", "--auto-file-renaming=false",
 					"--file-allocation=none")
@@ -114,21 +131,29 @@ func pickOrders(orders []api.Order, want int) ([]string, []fileLine) {
 	return numbers, lines
 }
 
-// aria2List asks the portal for a signed link to every file and writes
-// aria2c's input list: each link with its folder under dest, its name and
-// its MD5, laid out as lading lays out its downloads.
-func (e *bench) aria2List(srv *portal.Server, lines []fileLine, dest string) (string, error) {
-	var sb strings.Builder
-	for _, fl := range lines {
+// aria2Links asks the portal for a signed link to every file.
+func aria2Links(srv *portal.Server, lines []fileLine) ([]string, error) {
+	links := make([]string, len(lines))
+	for i, fl := range lines {
 		t, err := ticket(srv, fl.order, fl.line.ID)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		fmt.Fprintf(&sb, "%s\n  dir=%s\n  out=%s\n  checksum=md5=%s\n", t.URL,
+		links[i] = t.URL
+	}
+	return links, nil
+}
+
+// writeAria2List writes aria2c's input list: each link with its folder
+// under dest, its name and its MD5, laid out as lading lays out its
+// downloads.
+func writeAria2List(path string, links []string, lines []fileLine, dest string) error {
+	var sb strings.Builder
+	for i, fl := range lines {
+		fmt.Fprintf(&sb, "%s\n  dir=%s\n  out=%s\n  checksum=md5=%s\n", links[i],
 			filepath.Join(dest, fl.order), fl.line.FileName, fl.line.MD5)
 	}
-	path := filepath.Join(e.dir, "aria2.list")
-	return path, os.WriteFile(path, []byte(sb.String()), 0o644)
+	return os.WriteFile(path, []byte(sb.String()), 0o644)
 }
 
 // ticket asks the portal for one signed link.
@@ -152,10 +177,10 @@ func ticket(srv *portal.Server, order, line string) (api.DownloadTicket, error) 
 	return t, json.NewDecoder(resp.Body).Decode(&t)
 }
 
-// ladingSynced returns a fresh data folder that has synced the portal, so
-// the measured run only downloads.
-func (e *bench) ladingSynced(srv *portal.Server) (string, error) {
-	home, err := os.MkdirTemp(e.dir, "home-")
+// ladingSynced returns a fresh data folder under dir that has synced the
+// portal, so the measured run only downloads.
+func (e *bench) ladingSynced(srv *portal.Server, dir string) (string, error) {
+	home, err := os.MkdirTemp(dir, "lading-")
 	if err != nil {
 		return "", err
 	}
