@@ -57,11 +57,15 @@ func waitTasks(ctx context.Context, e *env, c *Core, tasks []store.Task, failure
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	stored, err := c.Store.TasksByID(ctx, ids)
+	if err != nil {
+		return err
+	}
 	kept := 0 // verified by an earlier run, not downloaded now
 	for i, id := range ids {
-		t, err := c.Store.Task(ctx, id)
-		if err != nil {
-			return err
+		t, ok := stored[id]
+		if !ok {
+			return fmt.Errorf("task %d: %w", id, store.ErrNotFound)
 		}
 		if err := verifiedOnDisk(t); err != nil {
 			failures = append(failures, err.Error())

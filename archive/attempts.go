@@ -138,15 +138,17 @@ func (l *AttemptLog) handle(p downloader.Progress, rows []store.AuditEvent) []st
 	ctx := context.Background()
 	ts := l.tasks[p.ID]
 	if ts == nil {
-		// A task from an earlier run has its first rows in the store already.
-		n, err := l.st.LastAttempt(ctx, p.ID)
-		if err != nil {
-			l.log.Error("Audit trail not read", slog.Int64("task", p.ID),
-				slog.String("error", err.Error()))
-		}
-		ts = &attemptState{recorded: n, attempts: n}
-		if t, err := l.st.Task(ctx, p.ID); err == nil {
-			ts.md5 = t.MD5
+		ts = &attemptState{md5: p.MD5}
+		// A task that has made attempts may have come from an earlier run,
+		// with its first rows in the store already. Attempts only grow, so
+		// a task seen first with none has no rows.
+		if p.Attempts > 0 {
+			n, err := l.st.LastAttempt(ctx, p.ID)
+			if err != nil {
+				l.log.Error("Audit trail not read", slog.Int64("task", p.ID),
+					slog.String("error", err.Error()))
+			}
+			ts.recorded, ts.attempts = n, n
 		}
 		l.tasks[p.ID] = ts
 	}

@@ -60,7 +60,7 @@ func TestAttemptLogWritesOneRowPerAttempt(t *testing.T) {
 			defer l.Close()
 			for _, s := range tc.steps {
 				l.TaskChanged(downloader.Progress{ID: task.ID, OrderNumber: "SO-1",
-					LineID: "20", DestPath: task.DestPath, State: s.state,
+					LineID: "20", DestPath: task.DestPath, MD5: task.MD5, State: s.state,
 					Attempts: s.attempts, Done: s.done, Err: s.err})
 			}
 			l.Flush()
@@ -81,6 +81,39 @@ func TestAttemptLogWritesOneRowPerAttempt(t *testing.T) {
 	}
 }
 
+// TestAttemptLogContinuesAnEarlierRunsRows: a log started by a later run
+// picks up after the rows an earlier run wrote, and writes none twice.
+func TestAttemptLogContinuesAnEarlierRunsRows(t *testing.T) {
+	f := newFixture(t)
+	task := f.doneDownload("SO-1", "20", "image.bin", []byte("x"))
+	progress := func(state string, attempts int, done int64) downloader.Progress {
+		return downloader.Progress{ID: task.ID, OrderNumber: "SO-1", LineID: "20",
+			DestPath: task.DestPath, MD5: task.MD5, State: state, Attempts: attempts, Done: done}
+	}
+	first := NewAttemptLog(f.st, nil)
+	for _, p := range []downloader.Progress{progress(store.TaskQueued, 0, 0),
+		progress(store.TaskRunning, 1, 0), progress(store.TaskPaused, 1, 40)} {
+		first.TaskChanged(p)
+	}
+	first.Close()
+
+	second := NewAttemptLog(f.st, nil)
+	for _, p := range []downloader.Progress{progress(store.TaskPaused, 1, 40),
+		progress(store.TaskRunning, 2, 40), progress(store.TaskDone, 2, 100)} {
+		second.TaskChanged(p)
+	}
+	second.Close()
+
+	var got []string
+	for _, e := range f.audit(store.AuditDownload) {
+		got = append(got, fmt.Sprintf("%d %s %s", e.Attempt, e.Outcome, e.Checksum))
+	}
+	want := []string{"1 paused " + task.MD5, "2 done " + task.MD5}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("rows over two runs: %q, want %q", got, want)
+	}
+}
+
 func TestAttemptRowsCarryTheLicenseAndReason(t *testing.T) {
 	f := newFixture(t)
 	task := f.doneDownload("SO-1", "20", "image.bin", []byte("x"))
@@ -97,7 +130,7 @@ func TestAttemptRowsCarryTheLicenseAndReason(t *testing.T) {
 	l := NewAttemptLog(f.st, nil)
 	for _, s := range []string{store.TaskRunning, store.TaskDone} {
 		l.TaskChanged(downloader.Progress{ID: task.ID, OrderNumber: "SO-1", LineID: "20",
-			State: s, Attempts: 1})
+			MD5: task.MD5, State: s, Attempts: 1})
 	}
 	l.Close()
 	rows := f.audit(store.AuditDownload)

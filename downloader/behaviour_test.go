@@ -101,7 +101,7 @@ func TestResuming(t *testing.T) {
 			if len(tt.wantRestarts) > 0 && !backToZero(h.obs.seen(), task.ID) {
 				t.Error("progress did not go back to 0 on the restart")
 			}
-			checkObserved(t, h.obs.seen(), task.ID, int64(len(want)))
+			checkObserved(t, h.obs.seen(), task.ID, int64(len(want)), task.MD5)
 		})
 	}
 }

@@ -140,7 +140,7 @@ func TestDownload(t *testing.T) {
 			if p := h.progress(task.ID); p.Resumable == tt.notResumable {
 				t.Errorf("Resumable = %v, want %v", p.Resumable, !tt.notResumable)
 			}
-			checkObserved(t, h.obs.seen(), task.ID, int64(tt.size))
+			checkObserved(t, h.obs.seen(), task.ID, int64(tt.size), task.MD5)
 			var reasons []string
 			for _, r := range h.logs.records("Download restarted") {
 				reasons = append(reasons, r.Attrs["reason"])
@@ -206,13 +206,16 @@ func checkFailed(t *testing.T, row store.Task, werr error, want string) {
 	}
 }
 
-// checkObserved asserts progress never passed 100% and ended there on
-// success.
-func checkObserved(t *testing.T, ps []Progress, id, total int64) {
+// checkObserved asserts progress named the task's MD5, never passed 100%
+// and ended there on success.
+func checkObserved(t *testing.T, ps []Progress, id, total int64, md5 string) {
 	t.Helper()
 	for _, p := range ps {
 		if p.ID != id {
 			continue
+		}
+		if p.MD5 != md5 {
+			t.Fatalf("progress names MD5 %q, want the task's %q", p.MD5, md5)
 		}
 		if p.Total >= 0 && p.Done > p.Total || p.Fraction() > 1 {
 			t.Fatalf("progress over 100%%: %+v", p)

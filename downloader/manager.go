@@ -391,7 +391,7 @@ func (e *entry) progressLocked() Progress {
 	t := e.task
 	p := Progress{
 		ID: t.ID, Name: t.Name, OrderNumber: t.OrderNumber, LineID: t.LineID,
-		DestPath: t.DestPath, State: t.State, Done: e.done, Total: t.Size,
+		DestPath: t.DestPath, MD5: t.MD5, State: t.State, Done: e.done, Total: t.Size,
 		Speed: e.speed, ETA: e.eta, Err: t.LastError, Resumable: t.Resumable,
 		Attempts: t.Attempts, RateLimit: t.RateLimit, Priority: t.Priority,
 	}

@@ -32,6 +32,7 @@ type Progress struct {
 	OrderNumber string
 	LineID      string
 	DestPath    string
+	MD5         string        // the checksum the file must match
 	State       string        // one of the store.Task* states
 	Done        int64         // bytes on disk, never above Total when Total is known
 	Total       int64         // -1 when unknown

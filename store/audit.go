@@ -163,15 +163,40 @@ type Consent struct {
 // recorded for a line, or for its whole order: in the audit trail, else in
 // the tables the order flows keep (license_acceptances, download_reasons).
 func (s *Store) LineConsent(ctx context.Context, order, line string) (Consent, error) {
-	// One statement, since the attempt log asks this for every download.
-	// What the audit trail lacks comes from the order flows' own records
-	// of acceptances and reasons.
-	var c Consent
-	var accepter string
-	err := s.db.QueryRowContext(ctx, lineConsentQuery,
-		AuditLicense, AuditReason, order, line).Scan(&c.License, &c.Actor, &c.Reason, &accepter)
+	// One statement, since the attempt log asks this for every download;
+	// the newest rows are picked here, which costs less than sorting them
+	// in SQL.
+	rows, err := s.db.QueryContext(ctx, lineConsentQuery, order, line, AuditLicense, AuditReason)
 	if err != nil {
 		return Consent{}, err
+	}
+	defer rows.Close()
+	var c Consent
+	var license, reason int64 = -1, -1 // IDs of the newest events found
+	var given, accepter string         // the order flows' own records
+	for rows.Next() {
+		var src int
+		var id int64
+		var event, lic, actor, why string
+		if err := rows.Scan(&src, &id, &event, &lic, &actor, &why); err != nil {
+			return Consent{}, err
+		}
+		switch {
+		case src == 1:
+			given = why
+		case src == 2:
+			accepter = actor
+		case event == AuditLicense && id > license:
+			license, c.License, c.Actor = id, lic, actor
+		case event == AuditReason && id > reason:
+			reason, c.Reason = id, why
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Consent{}, err
+	}
+	if c.Reason == "" {
+		c.Reason = given
 	}
 	if c.License == "" && accepter != "" {
 		c.License, c.Actor = LicenseAccepted, accepter
@@ -179,29 +204,15 @@ func (s *Store) LineConsent(ctx context.Context, order, line string) (Consent, e
 	return c, nil
 }
 
-// lineConsentQuery reads the consent of line ?4 of order ?3: the newest
-// license (?1) and reason (?2) events of the line or of its whole order,
-// else the order flows' own records.
-var lineConsentQuery = `SELECT COALESCE(l.license, ''), COALESCE(l.actor, ''),
-	COALESCE(NULLIF(r.reason, ''), (SELECT reason FROM download_reasons
-		WHERE order_number = ?3 AND line_id = ?4 ORDER BY id DESC LIMIT 1), ''),
-	COALESCE((SELECT user FROM license_acceptances WHERE order_number = ?3
-		AND line_id = ?4 ORDER BY id DESC LIMIT 1), '')
-	FROM (SELECT ` + latestEvent("?1") + ` AS license, ` + latestEvent("?2") + ` AS reason) AS k
-	LEFT JOIN audit_events l ON l.id = k.license
-	LEFT JOIN audit_events r ON r.id = k.reason`
-
-// latestEvent is an SQL expression for the ID of the newest audit event of
-// the kind in param for line ?4 of order ?3 or for the whole order (an
-// empty line_id). It looks the two up apart: an IN list or an ORDER BY
-// here has SQLite build temporary tables, which cost more than the rest
-// of the query.
-func latestEvent(param string) string {
-	return `MAX(COALESCE((SELECT MAX(id) FROM audit_events WHERE order_number = ?3
-		AND line_id = ?4 AND event = ` + param + `), 0),
-		COALESCE((SELECT MAX(id) FROM audit_events WHERE order_number = ?3
-		AND line_id = '' AND event = ` + param + `), 0))`
-}
+// lineConsentQuery reads what was said about line ?2 of order ?1: its and
+// its order's license (?3) and reason (?4) events (source 0), the newest
+// reason the order flows kept (1), and the newest acceptance they kept (2).
+const lineConsentQuery = `SELECT 0, id, event, license, actor, reason FROM audit_events
+	WHERE order_number = ?1 AND line_id IN (?2, '') AND event IN (?3, ?4)
+	UNION ALL SELECT 1, 0, '', '', '', reason FROM (SELECT reason FROM download_reasons
+		WHERE order_number = ?1 AND line_id = ?2 ORDER BY id DESC LIMIT 1)
+	UNION ALL SELECT 2, 0, '', '', user, '' FROM (SELECT user FROM license_acceptances
+		WHERE order_number = ?1 AND line_id = ?2 ORDER BY id DESC LIMIT 1)`
 
 // LineMatch is an order line found by its file's size.
 type LineMatch struct {

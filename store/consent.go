@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -76,16 +77,13 @@ func (s *Store) AddAcceptances(ctx context.Context, order string, lines []string
 
 // MarkAcceptancesSent records the portal's ID of the acceptances.
 func (s *Store) MarkAcceptancesSent(ctx context.Context, ids []int64, portalID string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		for _, id := range ids {
-			_, err := tx.ExecContext(ctx, `UPDATE license_acceptances SET portal_id = ?
-				WHERE id = ?`, portalID, id)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, `UPDATE license_acceptances SET portal_id = ?
+		WHERE id IN (SELECT value FROM json_each(?))`, portalID, string(list))
+	return err
 }
 
 // Accepted returns the lines of an order whose license agreement was

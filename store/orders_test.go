@@ -163,14 +163,22 @@ func TestConsentRecords(t *testing.T) {
 	if err != nil || len(ids) != 2 {
 		t.Fatal(ids, err)
 	}
+	unsent, err := s.AddAcceptances(ctx, "SO-1", []string{"40"}, "u@x", at)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s.MarkAcceptancesSent(ctx, ids, "LA-9"); err != nil {
 		t.Fatal(err)
 	}
 	acc, _ := s.Acceptances(ctx, "SO-1")
 	got, _ := s.Accepted(ctx, "SO-1")
-	if len(acc) != 2 || acc[0].User != "u@x" || !acc[1].AcceptedAt.Equal(at) ||
-		acc[1].PortalID != "LA-9" || !got["10"] || !got["20"] || got["30"] {
+	if len(acc) != 3 || acc[0].User != "u@x" || !acc[1].AcceptedAt.Equal(at) ||
+		acc[0].PortalID != "LA-9" || acc[1].PortalID != "LA-9" || !got["10"] || !got["20"] ||
+		got["30"] {
 		t.Errorf("acceptances %+v, accepted %v", acc, got)
+	}
+	if len(acc) == 3 && (acc[2].ID != unsent[0] || acc[2].PortalID != "") {
+		t.Errorf("an acceptance not sent was marked: %+v", acc[2])
 	}
 
 	s.SetReason(ctx, "SO-1", "10", "first")

@@ -158,4 +158,15 @@ func TestTasks(t *testing.T) {
 	if _, err := s.Task(ctx, 999); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing task: err = %v, want ErrNotFound", err)
 	}
+
+	other := &Task{Name: "b.bin", DestPath: "/tmp/x/b.bin", PartPath: "/tmp/x/b.bin.part",
+		Size: 5, MD5: "ffeeddccbbaa99887766554433221100"}
+	if err := s.CreateTask(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	byID, err := s.TasksByID(ctx, []int64{other.ID, task.ID, 999})
+	if err != nil || len(byID) != 2 || byID[task.ID].LastError != "it broke" ||
+		byID[other.ID].MD5 != other.MD5 {
+		t.Errorf("TasksByID = %+v, %v; want tasks %d and %d only", byID, err, task.ID, other.ID)
+	}
 }

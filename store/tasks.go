@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -139,8 +140,31 @@ func (s *Store) TaskByDest(ctx context.Context, dest string) (Task, error) {
 
 // Tasks lists every task, highest priority first, then oldest first.
 func (s *Store) Tasks(ctx context.Context) ([]Task, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+taskColumns+
-		" FROM download_tasks ORDER BY priority DESC, id")
+	return s.tasks(ctx, "SELECT "+taskColumns+" FROM download_tasks ORDER BY priority DESC, id")
+}
+
+// TasksByID returns the tasks with the given IDs, in one read, keyed by ID;
+// an ID with no task is missing from the map.
+func (s *Store) TasksByID(ctx context.Context, ids []int64) (map[int64]Task, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	tasks, err := s.tasks(ctx, "SELECT "+taskColumns+` FROM download_tasks
+		WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]Task, len(tasks))
+	for _, t := range tasks {
+		byID[t.ID] = t
+	}
+	return byID, nil
+}
+
+// tasks runs a query of taskColumns.
+func (s *Store) tasks(ctx context.Context, query string, args ...any) ([]Task, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
