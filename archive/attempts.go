@@ -181,7 +181,9 @@ func (l *AttemptLog) handle(p downloader.Progress, rows []store.AuditEvent) []st
 		record(p.Attempts, p.Done, outcome, checkResult(ts.state, p.State), detail)
 		ts.recorded = p.Attempts
 	}
-	ts.attempts, ts.state, ts.err, ts.done = p.Attempts, p.State, p.Err, p.Done
+	// A task added again for another file keeps its ID: later attempts
+	// are held to the new MD5.
+	ts.attempts, ts.state, ts.err, ts.done, ts.md5 = p.Attempts, p.State, p.Err, p.Done, p.MD5
 	return rows
 }
 

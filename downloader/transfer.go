@@ -30,10 +30,9 @@ const progressEvery = 250 * time.Millisecond
 func (j *job) transfer() step {
 	j.t.State = store.TaskRunning
 	j.t.Attempts++
-	// Shown now, and stored with the server's validator once it answers
-	// (see attempt): one write per attempt instead of two. A step that
-	// follows a failed request stores the count.
-	j.m.show(j.t)
+	// Stored before the request goes out: an attempt cut short by a crash
+	// still counts, and the next run records it as interrupted.
+	j.save(nil)
 	j.logStart()
 
 	j.high = max(j.high, j.offset)
