@@ -110,10 +110,11 @@ func (d digests) unmarshal(blob []byte) error {
 
 // restoreDigest builds the digests of the partial's first n bytes. It
 // starts from the saved checkpoint when that covers no more than the file
-// holds, and hashes from disk only what the checkpoint lacks.
+// holds and the file is the one the checkpoint was made of, and hashes
+// from disk only what the checkpoint lacks.
 func (j *job) restoreDigest(n int64) error {
 	sum, from := newDigests(j.t), int64(0)
-	if off := j.t.HashOffset; off > 0 && off <= n {
+	if off := j.t.HashOffset; off > 0 && off <= n && j.samePart() {
 		if err := sum.unmarshal(j.t.HashState); err == nil {
 			from = off
 		} else {
@@ -127,6 +128,21 @@ func (j *job) restoreDigest(n int64) error {
 	j.m.log.Debug("Digest restored", taskAttr(j.t), slog.Int64("checkpoint", from),
 		slog.Int64("offset", n), slog.Int64("rehashed", n-from))
 	return nil
+}
+
+// samePart reports whether the partial on disk is the file the task's
+// checkpoints were made of. A file put in its place since (another copy, a
+// restored backup, the folder moved to another disk) may hold other bytes
+// under the same length: its digest is built from disk instead, so the
+// final check covers what is really there.
+func (j *job) samePart() bool {
+	now := partIdentity(j.t.PartPath)
+	if j.t.PartID == "" || now == "" || now == j.t.PartID {
+		return true
+	}
+	j.m.log.Warn("Partial file replaced since its checkpoint; hashing it again", taskAttr(j.t),
+		slog.String("path", j.t.PartPath))
+	return false
 }
 
 // hashFile feeds bytes [from, to) of path to sum.

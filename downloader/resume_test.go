@@ -69,6 +69,48 @@ func TestResumeAfterInterruptedRun(t *testing.T) {
 	})
 }
 
+// TestResumeDistrustsAReplacedPartial: between two runs, the partial is
+// replaced by another file of the same length whose first byte differs and
+// whose tail matches, so only a digest built from disk can tell. The next
+// run must hash the file again rather than trust the checkpoint, find the
+// mismatch, and fetch the file clean: no file is called good unless its own
+// bytes match.
+func TestResumeDistrustsAReplacedPartial(t *testing.T) {
+	const k = 65536
+	content := payload(200_000)
+	srv := newServer(t, content, stallAfter(k, 1))
+	h := newHarness(t, func(o *Options) { o.CheckpointBytes = 16 << 10 })
+	task := h.add(h.spec(srv, "image.iso", content))
+	h.start()
+	eventually(t, "a checkpoint at 64 KiB", func() bool { return h.row(task.ID).HashOffset == k })
+	h.stop()
+
+	row := h.row(task.ID)
+	if row.PartID == "" || row.PartID != partIdentity(row.PartPath) {
+		t.Fatalf("stored partial %q, on disk %q; want the same, not empty", row.PartID,
+			partIdentity(row.PartPath))
+	}
+	other := slices.Clone(content[:k])
+	other[0] ^= 0xff
+	swap := row.PartPath + ".other"
+	if err := os.WriteFile(swap, other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(swap, row.PartPath); err != nil {
+		t.Fatal(err)
+	}
+
+	h.restart()
+	err := h.wait(task.ID)
+	checkDone(t, h.row(task.ID), content, err)
+	if got := srv.ranges(); !slices.Equal(got, []string{"", "bytes=65536-", ""}) {
+		t.Errorf("Range headers = %q; want the first run, the resume, then a clean fetch", got)
+	}
+	if len(h.logs.records("Partial file replaced since its checkpoint; hashing it again")) != 1 {
+		t.Error("the replaced partial was not reported in the log")
+	}
+}
+
 // checkDigest asserts a saved MD5 state equals the digest of want.
 func checkDigest(t *testing.T, state, want []byte) {
 	t.Helper()

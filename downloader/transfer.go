@@ -30,6 +30,9 @@ const progressEvery = 250 * time.Millisecond
 func (j *job) transfer() step {
 	j.t.State = store.TaskRunning
 	j.t.Attempts++
+	// The partial exists by now (the job's lock made it): what its
+	// checkpoints will cover is this file.
+	j.t.PartID = partIdentity(j.t.PartPath)
 	// Stored before the request goes out: an attempt cut short by a crash
 	// still counts, and the next run records it as interrupted.
 	j.save(nil)
