@@ -206,6 +206,9 @@ func (m *Manager) renewLocked(ctx context.Context, e *entry, t store.Task) ([]Pr
 	nt.URL, nt.Name, nt.Size, nt.MD5 = t.URL, t.Name, t.Size, t.MD5
 	nt.SHA256, nt.SHA512, nt.Resumable = t.SHA256, t.SHA512, true
 	nt.OrderNumber, nt.LineID = t.OrderNumber, t.LineID
+	// The earlier version stays under the final name until the new one is
+	// verified, and only it may be replaced then.
+	nt.DestID = partIdentity(nt.DestPath)
 	clearProgress(&nt)
 	nt.State, nt.LastError, nt.Finished = store.TaskQueued, "", time.Time{}
 	if err := m.st.UpdateTask(ctx, &nt); err != nil {

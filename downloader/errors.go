@@ -73,6 +73,10 @@ var errRedirectScheme = errors.New("redirect to an unsupported scheme")
 // maxRedirects is how many redirects one request follows, as browsers do.
 const maxRedirects = 10
 
+// errDestAppeared means a file the task may not replace turned up under the
+// final name during the download; the verified partial is kept.
+var errDestAppeared = errors.New("another file is at the destination")
+
 // errResolve marks a failure of the Resolver, so the retry logic can tell a
 // portal problem from a transfer problem.
 var errResolve = errors.New("no download link")
@@ -187,6 +191,10 @@ func describe(t store.Task, err error) string {
 	case errors.Is(err, errPartNotFile):
 		return fmt.Sprintf("%s: %s is a folder, where Lading keeps the file while it "+
 			"downloads; move or delete that folder, then resume the download.", name, t.PartPath)
+	case errors.Is(err, errDestAppeared):
+		return fmt.Sprintf("%s: another file appeared at %s during the download and was "+
+			"left alone; the verified download is kept as %s. Move or delete the other "+
+			"file, then resume the download.", name, t.DestPath, t.PartPath)
 	case errors.Is(err, ErrPartInUse):
 		return fmt.Sprintf("%s: another Lading is downloading to %s right now; let it "+
 			"finish, or choose another file name, then resume the download.", name, t.DestPath)

@@ -21,7 +21,13 @@ const dirFlushEvery = 2 * time.Second
 // the rename itself durable, is flushed later with others (see dirSyncer):
 // a rename lost to a power cut leaves the complete partial, which the next
 // Add of the file verifies and renames again.
-func commit(part, dest string, dirs *dirSyncer) error {
+func commit(part, dest, replaces string, dirs *dirSyncer) error {
+	// The final name must be free, or hold the file this task may replace
+	// (replaces, see store.Task.DestID). A file someone put there during
+	// the download stays.
+	if now := partIdentity(dest); now != "" && now != replaces {
+		return fmt.Errorf("%w: %s", errDestAppeared, dest)
+	}
 	f, err := os.OpenFile(part, os.O_RDWR, 0)
 	if err != nil {
 		return err

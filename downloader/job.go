@@ -301,13 +301,13 @@ func (j *job) verify() step {
 func (j *job) finish() step {
 	j.m.committing(j.t.ID)
 	began := time.Now()
-	if err := commit(j.t.PartPath, j.t.DestPath, &j.m.dirs); err != nil {
+	if err := commit(j.t.PartPath, j.t.DestPath, j.t.DestID, &j.m.dirs); err != nil {
 		j.err = err
 		return j.fail
 	}
 	flush := time.Since(began)
 	j.t.State, j.t.Size, j.t.BytesDone = store.TaskDone, j.hashed, j.hashed
-	j.t.HashState, j.t.HashOffset = nil, 0
+	j.t.HashState, j.t.HashOffset, j.t.DestID = nil, 0, ""
 	j.t.LastError, j.t.Finished = "", time.Now()
 	j.save(nil)
 	j.m.log.Info("Download verified", taskAttr(j.t), slog.Int64("size", j.hashed),

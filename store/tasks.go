@@ -37,6 +37,7 @@ type Task struct {
 	DestPath     string // the final name, written only after verification
 	PartPath     string // where bytes land until then
 	PartID       string // the partial's device and inode when an attempt began, or empty
+	DestID       string // the file under DestPath this task may replace, or empty for none
 	Size         int64  // -1 when unknown
 	MD5          string
 	State        string
@@ -60,7 +61,7 @@ type Task struct {
 const taskColumns = `id, order_number, line_id, url, name, dest_path, part_path, size,
 	md5, state, bytes_done, etag, last_modified, hash_state, hash_offset, attempts,
 	last_error, priority, created_at, updated_at, COALESCE(finished_at, ''),
-	sha256, sha512, resumable, rate_limit, part_id`
+	sha256, sha512, resumable, rate_limit, part_id, dest_id`
 
 // CreateTask inserts t and sets its ID and times. A task for the same
 // destination already present is an error wrapping ErrExists.
@@ -101,10 +102,11 @@ func (s *Store) UpdateTask(ctx context.Context, t *Task) error {
 	res, err := s.exec(ctx, `UPDATE download_tasks SET url = ?, size = ?, md5 = ?,
 		state = ?, bytes_done = ?, etag = ?, last_modified = ?, hash_state = ?,
 		hash_offset = ?, attempts = ?, last_error = ?, updated_at = ?,
-		finished_at = ?, sha256 = ?, sha512 = ?, resumable = ?, part_id = ?
+		finished_at = ?, sha256 = ?, sha512 = ?, resumable = ?, part_id = ?, dest_id = ?
 		WHERE id = ?`, t.URL, t.Size, t.MD5, t.State, t.BytesDone, t.ETag,
 		t.LastModified, t.HashState, t.HashOffset, t.Attempts, t.LastError,
-		timeText(t.Updated), finished, t.SHA256, t.SHA512, t.Resumable, t.PartID, t.ID)
+		timeText(t.Updated), finished, t.SHA256, t.SHA512, t.Resumable, t.PartID, t.DestID,
+		t.ID)
 	if err != nil {
 		return err
 	}
@@ -198,7 +200,8 @@ func scanTask(r scanner) (Task, error) {
 	err := r.Scan(&t.ID, &t.OrderNumber, &t.LineID, &t.URL, &t.Name, &t.DestPath,
 		&t.PartPath, &t.Size, &t.MD5, &t.State, &t.BytesDone, &t.ETag, &t.LastModified,
 		&t.HashState, &t.HashOffset, &t.Attempts, &t.LastError, &t.Priority, &created,
-		&updated, &finished, &t.SHA256, &t.SHA512, &t.Resumable, &t.RateLimit, &t.PartID)
+		&updated, &finished, &t.SHA256, &t.SHA512, &t.Resumable, &t.RateLimit, &t.PartID,
+		&t.DestID)
 	t.Created, t.Updated, t.Finished = parseTime(created), parseTime(updated), parseTime(finished)
 	return t, err
 }

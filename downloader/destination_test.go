@@ -1,0 +1,86 @@
+package downloader
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"lading.dev/lading/store"
+)
+
+// TestFileAtDestinationDuringDownloadIsKept: a file that turns up under
+// the final name while the download runs is never replaced. The task
+// fails with a sentence that says so, keeps its verified partial, and
+// once the other file is moved away a resume renames the partial without
+// fetching anything again.
+func TestFileAtDestinationDuringDownloadIsKept(t *testing.T) {
+	content := payload(100_000)
+	srv := newServer(t, content, paced(10*time.Millisecond))
+	h := newHarness(t)
+	task := h.add(h.spec(srv, "image.iso", content))
+	h.start()
+	eventually(t, "the first bytes", func() bool { return h.progress(task.ID).Done > 0 })
+	theirs := []byte("a file someone copied here meanwhile\n")
+	if err := os.WriteFile(task.DestPath, theirs, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	err := h.wait(task.ID)
+	row := h.row(task.ID)
+	if got, _ := os.ReadFile(task.DestPath); !bytes.Equal(got, theirs) {
+		t.Fatalf("the other file was replaced: %d bytes under the final name", len(got))
+	}
+	if err == nil || row.State != store.TaskFailed ||
+		!strings.Contains(row.LastError, "another file appeared at "+task.DestPath) ||
+		!strings.Contains(row.LastError, "kept as "+task.PartPath) {
+		t.Fatalf("Wait: %v; row %s, %q; want a failure that names both files",
+			err, row.State, row.LastError)
+	}
+	if got := fileMD5Of(t, task.PartPath); got != md5hex(content) {
+		t.Fatalf("the partial's MD5 = %q, want the download's %q", got, md5hex(content))
+	}
+
+	requests := len(srv.requests())
+	if err := os.Rename(task.DestPath, task.DestPath+".theirs"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.m.Resume(task.ID); err != nil {
+		t.Fatal(err)
+	}
+	err = h.wait(task.ID)
+	checkDone(t, h.row(task.ID), content, err)
+	if n := len(srv.requests()); n != requests {
+		t.Errorf("%d requests after the resume, want none: the partial was whole", n-requests)
+	}
+}
+
+// TestNewVersionReplacesTheEarlierOne: when the order's file changes, the
+// line's earlier download stays under the final name until the new version
+// is verified, and is then replaced by it.
+func TestNewVersionReplacesTheEarlierOne(t *testing.T) {
+	first, second := payload(50_000), bytes.Repeat([]byte("v2"), 30_000)
+	h := newHarness(t)
+	h.start()
+	old := newServer(t, first)
+	task := h.add(h.spec(old, "tool.zip", first))
+	err := h.wait(task.ID)
+	checkDone(t, h.row(task.ID), first, err)
+
+	srv := newServer(t, second, paced(20*time.Millisecond))
+	again := h.add(h.spec(srv, "tool.zip", second))
+	if again.ID != task.ID {
+		t.Fatalf("the new version got task %d, want the line's task %d", again.ID, task.ID)
+	}
+	eventually(t, "the new version under way", func() bool {
+		p := h.progress(task.ID)
+		return p.State == store.TaskRunning && p.Done > 0
+	})
+	if got := fileMD5Of(t, task.DestPath); got != md5hex(first) {
+		t.Errorf("during the new download the final name holds %q, want the earlier "+
+			"version %q", got, md5hex(first))
+	}
+	err = h.wait(task.ID)
+	checkDone(t, h.row(task.ID), second, err)
+}
