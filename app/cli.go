@@ -23,9 +23,10 @@ import (
 
 // Exit statuses.
 const (
-	exitOK     = 0
-	exitFailed = 1
-	exitUsage  = 2
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitInterrupted = 130 // what a shell reports for a command stopped by Ctrl-C
 )
 
 // errUsage marks a mistake on the command line; its message is already
@@ -151,7 +152,7 @@ func exitStatus(err error, e *env) int {
 		return exitFailed
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(e.stderr, "lading: stopped; partial downloads are kept and resume on the next run.")
-		return exitFailed
+		return exitInterrupted
 	}
 	fmt.Fprintln(e.stderr, "lading:", err)
 	return exitFailed

@@ -321,7 +321,11 @@ func (e *env) queueAsking(ctx context.Context, c *Core,
 			return res, tasks, err
 		}
 		if errors.Is(ce, ordersync.ErrLicenseRequired) {
-			if !e.askLicense(in, ce) {
+			accepted, err := e.askLicense(ctx, in, ce)
+			if err != nil {
+				return res, nil, err
+			}
+			if !accepted {
 				c.DeclineLicense(ctx, ce.Order, lineIDs(ce.Lines))
 				return res, nil, fmt.Errorf("order %s: the license agreement was declined, "+
 					"so nothing was queued", ce.Order)
@@ -329,7 +333,10 @@ func (e *env) queueAsking(ctx context.Context, c *Core,
 			req.AcceptLicense = true
 			continue
 		}
-		if req.Reason = e.askReason(in, ce); req.Reason == "" {
+		if req.Reason, err = e.askReason(ctx, in, ce); err != nil {
+			return res, nil, err
+		}
+		if req.Reason == "" {
 			return res, nil, fmt.Errorf("order %s: no reason was given, so nothing was "+
 				"queued", ce.Order)
 		}
@@ -338,27 +345,46 @@ func (e *env) queueAsking(ctx context.Context, c *Core,
 
 // askLicense shows the lines and asks the user to accept their license
 // agreement.
-func (e *env) askLicense(in *bufio.Reader, ce *ordersync.ConsentError) bool {
+func (e *env) askLicense(ctx context.Context, in *bufio.Reader,
+	ce *ordersync.ConsentError) (bool, error) {
 	fmt.Fprintf(e.stdout, "Order %s: the software below comes under its license agreement "+
 		"(EULA and any supplemental terms in the order's documents).\n", ce.Order)
 	for _, l := range ce.Lines {
 		fmt.Fprintf(e.stdout, "  line %s  %s  %s\n", l.ID, l.ProductID, l.FileName)
 	}
 	fmt.Fprint(e.stdout, "Accept the license agreement and download? [y/N] ")
-	answer, _ := in.ReadString('\n')
-	answer = strings.ToLower(strings.TrimSpace(answer))
-	return answer == "y" || answer == "yes"
+	answer, err := e.readAnswer(ctx, in)
+	answer = strings.ToLower(answer)
+	return answer == "y" || answer == "yes", err
 }
 
 // askReason asks why lines are downloaded again.
-func (e *env) askReason(in *bufio.Reader, ce *ordersync.ConsentError) string {
+func (e *env) askReason(ctx context.Context, in *bufio.Reader,
+	ce *ordersync.ConsentError) (string, error) {
 	for _, l := range ce.Lines {
 		fmt.Fprintf(e.stdout, "Order %s line %s (%s): downloaded %s; %s.\n", ce.Order,
 			l.ID, l.FileName, plural(l.Download.Count, "time"), ordersync.NextNeeds(l))
 	}
 	fmt.Fprint(e.stdout, "Reason for downloading again (empty to cancel): ")
-	answer, _ := in.ReadString('\n')
-	return strings.TrimSpace(answer)
+	return e.readAnswer(ctx, in)
+}
+
+// readAnswer reads one line typed at a prompt, trimmed. Ctrl-C ends the
+// wait: the read itself cannot be interrupted, so it runs on a goroutine
+// of its own, which the process leaves behind as it exits.
+func (e *env) readAnswer(ctx context.Context, in *bufio.Reader) (string, error) {
+	line := make(chan string, 1)
+	go func() {
+		s, _ := in.ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case s := <-line:
+		return s, nil
+	case <-ctx.Done():
+		fmt.Fprintln(e.stdout) // end the prompt's line
+		return "", ctx.Err()
+	}
 }
 
 // splitList splits a comma-separated list, dropping empty items.

@@ -122,7 +122,8 @@ func verifiedOnDisk(t store.Task) error {
 		return fmt.Errorf("%s: the verified file is missing from %s", t.Name, t.DestPath)
 	}
 	if t.Size >= 0 && fi.Size() != t.Size {
-		return fmt.Errorf("%s: the file on disk has %d bytes, not %d", t.Name, fi.Size(), t.Size)
+		return fmt.Errorf("%s: the file on disk has %d bytes, not %d; run the download again "+
+			"to replace it", t.Name, fi.Size(), t.Size)
 	}
 	return nil
 }

@@ -249,6 +249,39 @@ func TestVerifiedLocalCopyIsReused(t *testing.T) {
 	}
 }
 
+// TestDamagedDownloadIsRepaired checks that a verified file damaged since
+// (here, added to) is downloaded again when its order is, under the
+// download policy: the portal asks for a reason, and with one the damaged
+// copy is replaced by a verified one.
+func TestDamagedDownloadIsRepaired(t *testing.T) {
+	f := newPortalFixture(t, portal.Config{}, nil)
+	req := ordersync.QueueRequest{Order: "SO-10001", Lines: []string{"40"}, AcceptLicense: true}
+	_, tasks := f.queue(t, req)
+	line := f.portalLine(t, "SO-10001", "40")
+	checkDone(t, tasks[0], line.MD5)
+
+	out, err := os.OpenFile(tasks[0].DestPath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Write(make([]byte, 100))
+	out.Close()
+	_, _, err = f.core.Queue(f.ctx, ordersync.QueueRequest{Order: "SO-10001", Lines: []string{"40"}})
+	if !errors.Is(err, ordersync.ErrReasonRequired) {
+		t.Fatalf("queueing the damaged line: %v, want a reason asked for", err)
+	}
+	req.Reason = "The copy on disk was damaged."
+	res, tasks := f.queue(t, req)
+	if res.Reused != 0 || res.Queued != 1 {
+		t.Fatalf("queued %d, reused %d; want the damaged file downloaded again", res.Queued,
+			res.Reused)
+	}
+	checkDone(t, tasks[0], line.MD5)
+	if d := f.portalLine(t, "SO-10001", "40").Download; d.Count != 2 {
+		t.Errorf("the portal counted %d downloads, want 2", d.Count)
+	}
+}
+
 // writeLine puts content where a line's file is downloaded to.
 func writeLine(t *testing.T, f *portalFixture, o api.Order, l api.Line, content io.Reader) {
 	t.Helper()

@@ -131,8 +131,17 @@ func (c *Core) plan(ctx context.Context, o api.Order, lines []api.Line) (queuePl
 		}
 		dest := c.spec(o, l).DestPath
 		if fileExists(dest) {
-			p.reuse = append(p.reuse, l)
-			continue
+			damaged, err := c.damaged(ctx, dest)
+			if err != nil {
+				return p, err
+			}
+			if !damaged {
+				// Read again before the run vouches for it (see waitTasks).
+				p.reuse = append(p.reuse, l)
+				continue
+			}
+			// Downloaded again under the policy like any other download; the
+			// engine replaces the damaged copy once the new one is verified.
 		}
 		if !accepted[l.ID] {
 			p.license = append(p.license, l)
@@ -366,6 +375,21 @@ func lineIDs(lines []api.Line) []string {
 }
 
 // fileExists reports whether path is a regular file.
+// damaged reports whether the file at dest is one Lading verified that has
+// another size now: cut short, or added to. A file Lading did not download
+// is not its to judge here (the engine refuses to replace one that differs).
+func (c *Core) damaged(ctx context.Context, dest string) (bool, error) {
+	t, err := c.Store.TaskByDest(ctx, dest)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	fi, err := os.Stat(dest)
+	return err == nil && t.State == store.TaskDone && t.Size >= 0 && fi.Size() != t.Size, nil
+}
+
 func fileExists(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.Mode().IsRegular()

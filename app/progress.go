@@ -92,12 +92,14 @@ func isTerminal(w any) bool {
 type barSet struct {
 	p    *mpb.Progress
 	bars map[int64]*mpb.Bar
+	seen map[int64]time.Time // when each bar last moved, for its speed
 }
 
 func newBarSet(ctx context.Context, e *env) *barSet {
 	return &barSet{
 		p:    mpb.NewWithContext(ctx, mpb.WithOutput(e.stdout), mpb.WithWidth(32)),
 		bars: map[int64]*mpb.Bar{},
+		seen: map[int64]time.Time{},
 	}
 }
 
@@ -111,6 +113,10 @@ func (b *barSet) update(p downloader.Progress) {
 				decor.OnComplete(decor.EwmaSpeed(decor.SizeB1024(0), "% .1f", 30, decor.WCSyncSpace), "verified"),
 			))
 		b.bars[p.ID] = bar
+		// A resumed download starts where its partial ends: those bytes
+		// are on the bar, but not in its speed.
+		bar.SetCurrent(p.Done)
+		b.seen[p.ID] = time.Now()
 	}
 	if bar.Completed() || bar.Aborted() {
 		return
@@ -124,7 +130,9 @@ func (b *barSet) update(p downloader.Progress) {
 		if p.Total > 0 {
 			bar.SetTotal(p.Total, false)
 		}
-		bar.EwmaSetCurrent(p.Done, 200*time.Millisecond)
+		now := time.Now()
+		bar.EwmaSetCurrent(p.Done, now.Sub(b.seen[p.ID]))
+		b.seen[p.ID] = now
 	}
 }
 

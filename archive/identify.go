@@ -45,9 +45,14 @@ func (id Identification) String() string {
 				"%s): the file is damaged; download it again.", name, lineName(d),
 				id.MD5, strings.ToLower(d.MD5))
 		}
+		have, want := humanize.IBytes(uint64(id.Size)), humanize.IBytes(uint64(d.Size))
+		if have == want {
+			// Rounded alike, the difference would vanish from the sentence.
+			have, want = fmt.Sprintf("%d bytes", id.Size), fmt.Sprintf("%d", d.Size)
+		}
 		return fmt.Sprintf("%s: it is named like %s, but has %s where the line has %s: "+
 			"the file is incomplete or damaged; download it again.", name, lineName(d),
-			humanize.IBytes(uint64(id.Size)), humanize.IBytes(uint64(d.Size)))
+			have, want)
 	}
 	return fmt.Sprintf("%s: no order line has this size and MD5 (%d bytes, MD5 %s). "+
 		"If it comes from a new order, run a sync and try again.", name, id.Size, id.MD5)

@@ -34,7 +34,9 @@ func TestSummariesCountInTheRightNumber(t *testing.T) {
 			{Kind: KindDocument, Result: "intact"}, {Kind: KindDownload, Result: "missing"}},
 			Intact: 1, Missing: 1}.String(),
 			"Checked 2 files: 1 intact, 0 changed, 1 missing. 1 file needs to be downloaded " +
-				"again (lading download ORDER; a line downloaded before may need --reason)."},
+				"again: lading download ORDER fetches a missing file, or one cut short or " +
+				"added to; move a file changed in place away first. A line downloaded " +
+				"before may need --reason."},
 		{"documents changed", Report{Files: []FileCheck{
 			{Kind: KindDocument, Result: "changed"}, {Kind: KindDocument, Result: "missing"}},
 			Changed: 1, Missing: 1}.String(),

@@ -62,8 +62,10 @@ func (r Report) String() string {
 			"the window).", plural(docs, "document needs", "documents need"))
 	}
 	if downloads > 0 {
-		s += fmt.Sprintf(" %s to be downloaded again (lading download ORDER; a line "+
-			"downloaded before may need --reason).", plural(downloads, "file needs", "files need"))
+		s += fmt.Sprintf(" %s to be downloaded again: lading download ORDER fetches a "+
+			"missing file, or one cut short or added to; move a file changed in place away "+
+			"first. A line downloaded before may need --reason.",
+			plural(downloads, "file needs", "files need"))
 	}
 	return s
 }

@@ -3,8 +3,10 @@ package archive
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -126,6 +128,7 @@ func TestIdentifyNamesTheOrderLine(t *testing.T) {
 	damaged[1234] ^= 0x80
 	os.MkdirAll(filepath.Join(dir, "damaged"), 0o755)
 	os.MkdirAll(filepath.Join(dir, "short"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "long"), 0o755)
 
 	cases := []struct {
 		name, file string
@@ -142,6 +145,9 @@ func TestIdentifyNamesTheOrderLine(t *testing.T) {
 				"(img-switch-9.1.0.bin), but the MD5 differs"},
 		{"cut short", write("short/img-switch-9.1.0.bin", image[:1000]), false,
 			store.ResultChanged, "named like order SO-10002 line 20"},
+		{"a few bytes added", write("long/img-switch-9.1.0.bin", append(slices.Clip(image),
+			"tail"...)), false, store.ResultChanged,
+			fmt.Sprintf("has %d bytes where the line has %d:", len(image)+4, len(image))},
 		{"stranger", write("other.bin", []byte("not from any order")), false,
 			ResultUnmatched, "no order line has this size and MD5"},
 	}

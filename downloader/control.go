@@ -172,6 +172,11 @@ func (m *Manager) readd(ctx context.Context, old, t store.Task) (store.Task, err
 		ps, err = m.settleLocked(e, store.TaskQueued)
 	case !sameFile(old, t), old.State == store.TaskDone && !exists(old.DestPath):
 		ps, err = m.renewLocked(ctx, e, t)
+	case old.State == store.TaskDone && old.Size >= 0 && !hasSize(old.DestPath, old.Size):
+		// The verified file was damaged since (cut short, or added to):
+		// fetch it again, and replace the damaged copy once verified.
+		m.log.Info("Verified file damaged; downloading it again", taskAttr(old))
+		ps, err = m.renewLocked(ctx, e, t)
 	case old.State == store.TaskFailed, old.State == store.TaskCanceled,
 		old.State == store.TaskPaused:
 		e.task.URL = t.URL
@@ -369,6 +374,12 @@ func removePart(path string) error {
 		return err
 	}
 	return nil
+}
+
+// hasSize reports whether the file at path holds size bytes.
+func hasSize(path string, size int64) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Size() == size
 }
 
 // exists reports whether path names an existing file.

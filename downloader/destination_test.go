@@ -2,6 +2,8 @@ package downloader
 
 import (
 	"bytes"
+	"errors"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -83,4 +85,56 @@ func TestNewVersionReplacesTheEarlierOne(t *testing.T) {
 	}
 	err = h.wait(task.ID)
 	checkDone(t, h.row(task.ID), second, err)
+}
+
+// TestDamagedFileIsFetchedAgain: adding a finished download again while its
+// file has another size than the one verified (cut short, or added to)
+// fetches it again and replaces the damaged copy; a file of the right size
+// is left as it is.
+func TestDamagedFileIsFetchedAgain(t *testing.T) {
+	content := payload(40_000)
+	srv := newServer(t, content)
+	h := newHarness(t)
+	h.start()
+	task := h.add(h.spec(srv, "image.bin", content))
+	err := h.wait(task.ID)
+	checkDone(t, h.row(task.ID), content, err)
+
+	again := h.add(h.spec(srv, "image.bin", content))
+	if again.State != store.TaskDone || len(srv.requests()) != 1 {
+		t.Fatalf("an intact file added again: %s after %d requests; want it left done "+
+			"after 1", again.State, len(srv.requests()))
+	}
+
+	f, err := os.OpenFile(task.DestPath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("appended by accident"))
+	f.Close()
+	again = h.add(h.spec(srv, "image.bin", content))
+	if again.ID != task.ID || again.State != store.TaskQueued {
+		t.Fatalf("a damaged file added again: task %d %s; want task %d queued", again.ID,
+			again.State, task.ID)
+	}
+	err = h.wait(task.ID)
+	checkDone(t, h.row(task.ID), content, err)
+	if n := len(srv.requests()); n != 2 {
+		t.Errorf("%d requests, want 2: the file was fetched once more", n)
+	}
+}
+
+// TestFailureBeforeAnyByteLeavesNoPartial: a download the server refuses
+// outright leaves no empty partial behind, and says why it failed.
+func TestFailureBeforeAnyByteLeavesNoPartial(t *testing.T) {
+	content := payload(10_000)
+	srv := newServer(t, content, statuses(http.StatusNotFound))
+	h := newHarness(t)
+	task := h.add(h.spec(srv, "gone.bin", content))
+	h.start()
+	err := h.wait(task.ID)
+	checkFailed(t, h.row(task.ID), err, "404 Not Found")
+	if _, err := os.Lstat(task.PartPath); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an empty partial was left at %s: %v", task.PartPath, err)
+	}
 }

@@ -170,7 +170,8 @@ func describe(t store.Task, err error) string {
 	}
 	switch {
 	case errors.As(err, &ce):
-		return fmt.Sprintf("%s: %s; the file was not kept under its final name.", name, ce)
+		return fmt.Sprintf("%s: %s; the bytes that did not match were deleted and nothing "+
+			"was saved under the final name. Check the checksum, or try again later.", name, ce)
 	case errors.As(err, &se) && plainURL(t):
 		return fmt.Sprintf("%s: the server answered %d %s; %s", name, se.Code,
 			http.StatusText(se.Code), addressAdvice(se.Code))

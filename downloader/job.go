@@ -333,6 +333,11 @@ func (j *job) fail() step {
 	}
 	if !errors.Is(j.err, ErrPartInUse) && !errors.Is(j.err, errPartNotFile) {
 		j.checkpoint() // else the partial is another process's, or a folder
+		if n, err := fileSize(j.t.PartPath); err == nil && n == 0 {
+			// Nothing arrived: an empty file would only puzzle whoever
+			// finds it. A resume makes it again.
+			removePart(j.t.PartPath)
+		}
 	}
 	j.t.State, j.t.LastError = store.TaskFailed, cause.Msg
 	j.save(cause)
