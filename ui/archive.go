@@ -80,10 +80,13 @@ func (t *archiveTab) newSearchBar() fyne.CanvasObject {
 	t.clearButton = widget.NewButtonWithIcon("", theme.ContentClearIcon(), t.onClear)
 	dates := container.NewGridWithColumns(2, t.since, t.until)
 	height := t.since.MinSize().Height
+	// The text gets a row of its own, so the whole hint shows; the filters
+	// and the count go on the row below.
+	search := container.NewBorder(nil, nil, widget.NewIcon(theme.SearchIcon()), t.clearButton,
+		t.search)
 	filters := container.NewHBox(container.NewGridWrap(fyne.NewSize(190, height), t.kind),
-		container.NewGridWrap(fyne.NewSize(420, height), dates), t.clearButton, t.count)
-	search := container.NewBorder(nil, nil, widget.NewIcon(theme.SearchIcon()), nil, t.search)
-	return container.NewBorder(nil, nil, nil, filters, search)
+		container.NewGridWrap(fyne.NewSize(420, height), dates), t.count)
+	return container.NewVBox(search, filters)
 }
 
 func dateEntry(placeholder string, changed func()) *widget.Entry {

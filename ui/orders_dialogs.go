@@ -69,7 +69,7 @@ func (d *orderDialogs) showLicense(req ordersync.QueueRequest, ce *ordersync.Con
 	decline := widget.NewButton("Decline", d.declineLicense)
 	d.license = dialog.NewCustomWithoutButtons("License agreement", body, d.o.w)
 	d.license.SetButtons([]fyne.CanvasObject{decline, accept})
-	d.license.Resize(fyne.NewSize(620, 360))
+	d.license.Resize(fyne.NewSize(620, 0)) // as tall as its text
 	d.license.Show()
 }
 

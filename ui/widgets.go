@@ -70,7 +70,7 @@ func heading(l *widget.Label)   { l.SizeName = theme.SizeNameSubHeadingText; bol
 func warning(l *widget.Label)   { l.Importance = widget.WarningImportance }
 func danger(l *widget.Label)    { l.Importance = widget.DangerImportance }
 func secondary(l *widget.Label) { l.SizeName = theme.SizeNameCaptionText }
-func hint(l *widget.Label)      { l.Importance = widget.LowImportance }
+func hint(l *widget.Label)      { l.TextStyle.Italic = true }
 
 // bytesText shows a size the way people read it ("4.2 GB"); an unknown
 // (negative) size shows as a dash.
