@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -221,5 +222,21 @@ func TestVerifyFileNamesTheOrderLine(t *testing.T) {
 			"but the MD5 differs") || !strings.Contains(out, "download it again") ||
 		!strings.Contains(out, "notes.txt: no order line has this size and MD5") {
 		t.Errorf("lading verify on a damaged copy and a stranger exited %d:\n%s", code, out)
+	}
+}
+
+// TestExportOfAnUnknownOrderSaysSo: an order number that is not synced is
+// named as such, not taken for an order with nothing archived, and no
+// bundle is written.
+func TestExportOfAnUnknownOrderSaysSo(t *testing.T) {
+	home := t.TempDir()
+	bundle := filepath.Join(t.TempDir(), "b.zip")
+	_, err := runCmd(t, home, "", runArchiveExport, "SO-99999", "-o", bundle)
+	if err == nil || !strings.Contains(err.Error(), "order SO-99999 is not among your "+
+		"synced orders") {
+		t.Errorf("export of an unknown order: %v", err)
+	}
+	if _, err := os.Stat(bundle); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a bundle was written: %v", err)
 	}
 }

@@ -179,8 +179,8 @@ func parse(e *env, name, args, summary string, fs *flag.FlagSet, in []string) ([
 	for {
 		if err := fs.Parse(in); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintf(e.stdout, "Usage: lading %s %s\n\n%s.\n\nFlags:\n", name, args,
-					capitalise(summary))
+				fmt.Fprintf(e.stdout, "Usage: %s\n\n%s.\n\nFlags:\n",
+					strings.TrimSpace("lading "+name+" "+args), capitalise(summary))
 				fs.SetOutput(e.stdout)
 				fs.PrintDefaults()
 				return nil, err

@@ -267,6 +267,11 @@ func TestUsageErrors(t *testing.T) {
 			"--workers takes a number from 1 to 64, not 0."},
 		{"absurd workers", []string{"download", "--all", "--workers=10000"},
 			"--workers takes a number from 1 to 64, not 10000."},
+		{"audit event kind unknown", []string{"audit", "--event", "bogus"},
+			`there is no event kind "bogus"; the kinds are download, verify,`},
+		{"audit line without order", []string{"audit", "--line", "10"}, "--line needs --order"},
+		{"orders dates swapped", []string{"orders", "--from", "2026-12-01", "--to",
+			"2026-11-01"}, "--from 2026-12-01 is after --to 2026-11-01, so no order could match"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -339,5 +344,29 @@ func TestGetRerunTakesTheNewURL(t *testing.T) {
 	want := "bytes=" + itoa(parts[out+".part"]) + "-"
 	if len(ranges) == 0 || ranges[0] != want {
 		t.Errorf("the new address saw Range %q; want %q first", ranges, want)
+	}
+}
+
+// TestAuditSaysWhetherAFilterMatchedNothing: an empty trail and a filter
+// that matches nothing are told apart.
+func TestAuditSaysWhetherAFilterMatchedNothing(t *testing.T) {
+	home := t.TempDir()
+	if code, out := runLading(t, "--home", home, "audit"); code != exitOK ||
+		!strings.Contains(out, "The audit trail is empty.") {
+		t.Errorf("empty trail: exit %d, %q", code, out)
+	}
+	code, out := runLading(t, "--home", home, "audit", "--order", "SO-99999")
+	if code != exitOK || !strings.Contains(out, "No audit event matches; run lading audit "+
+		"without filters to see them all.") {
+		t.Errorf("filtered: exit %d, %q", code, out)
+	}
+}
+
+// TestVersionHelpIsHelp: like every command, version answers --help with
+// its usage, on a line with no trailing space.
+func TestVersionHelpIsHelp(t *testing.T) {
+	code, out := runLading(t, "--home", t.TempDir(), "version", "--help")
+	if code != exitOK || !strings.Contains(out, "Usage: lading version\n") {
+		t.Errorf("version --help: exit %d, %q; want its usage", code, out)
 	}
 }

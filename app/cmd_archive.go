@@ -323,6 +323,15 @@ func runArchiveExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeCore()
+	for _, number := range orders {
+		// An order typed wrong would otherwise read as one with nothing archived.
+		if _, err := c.Store.Order(ctx, number); errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("order %s is not among your synced orders; check the number "+
+				"(lading orders lists them)", number)
+		} else if err != nil {
+			return err
+		}
+	}
 	n, err := c.Archiver.ExportFile(ctx, file, orders)
 	if err != nil {
 		return err

@@ -3,10 +3,12 @@ package app
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -49,6 +51,10 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkAuditFilter(f); err != nil {
+		fmt.Fprintf(e.stderr, "lading audit: %v; run lading audit --help for its flags.\n", err)
+		return errUsage
+	}
 	c, closeCore, err := e.openCore(ctx, Config{NoPortal: true})
 	if err != nil {
 		return err
@@ -65,9 +71,25 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	if *asCSV {
 		err = writeAuditCSV(w, events)
 	} else {
-		err = writeAuditTable(w, events)
+		err = writeAuditTable(w, events, f != store.AuditFilter{})
 	}
 	return done(err)
+}
+
+// auditEvents are the kinds of event --event accepts.
+var auditEvents = []string{store.AuditDownload, store.AuditVerify, store.AuditArchive,
+	store.AuditRefuse, store.AuditImport, store.AuditLicense, store.AuditReason}
+
+// checkAuditFilter refuses a filter that could only match nothing by mistake.
+func checkAuditFilter(f store.AuditFilter) error {
+	if f.Event != "" && !slices.Contains(auditEvents, f.Event) {
+		return fmt.Errorf("there is no event kind %q; the kinds are %s", f.Event,
+			strings.Join(auditEvents, ", "))
+	}
+	if f.LineID != "" && f.OrderNumber == "" {
+		return errors.New("--line needs --order: line numbers repeat from order to order")
+	}
+	return nil
 }
 
 // output opens the file named by -o, or uses the terminal. done closes the
@@ -103,8 +125,13 @@ func writeAuditCSV(w io.Writer, events []store.AuditEvent) error {
 }
 
 // writeAuditTable shows the trail on a terminal.
-func writeAuditTable(w io.Writer, events []store.AuditEvent) error {
-	if len(events) == 0 {
+func writeAuditTable(w io.Writer, events []store.AuditEvent, filtered bool) error {
+	switch {
+	case len(events) == 0 && filtered:
+		_, err := fmt.Fprintln(w, "No audit event matches; run lading audit without "+
+			"filters to see them all.")
+		return err
+	case len(events) == 0:
 		_, err := fmt.Fprintln(w, "The audit trail is empty.")
 		return err
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,13 +11,16 @@ import (
 	"strings"
 
 	"golang.org/x/term"
+
+	ordersync "lading.dev/lading/sync"
 )
 
 // runLogin asks for the portal's token, checks it and keeps it in the
 // keyring, or in a file only the user can read when no keyring runs.
 func runLogin(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("login", flag.ContinueOnError)
-	if _, err := parse(e, "login", "", "sign in to the portal and keep the token", fs, args); err != nil {
+	if _, err := parse(e, "login", "", "sign in to the portal and keep the token (read from "+
+		"the terminal without echo, or from standard input)", fs, args); err != nil {
 		return err
 	}
 	if e.g.portal == "" {
@@ -37,6 +41,12 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	}
 	defer closeCore()
 	msg, err := c.SignIn(ctx, token)
+	if errors.Is(err, ordersync.ErrSignIn) {
+		// The usual sentence says to run this very command.
+		return fmt.Errorf("the portal at %s did not accept this token; check that it is "+
+			"the whole token, for this portal and not expired, then run lading login again",
+			e.g.portal)
+	}
 	if err != nil {
 		return err
 	}

@@ -75,6 +75,10 @@ func orderQuery(archived bool, search, from, to string) (store.OrderQuery, error
 		q.Archived = &archived
 	}
 	err := parseDates(dateFlag{"--from", from, &q.From}, dateFlag{"--to", to, &q.To})
+	if err == nil && !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
+		err = fmt.Errorf("--from %s is after --to %s, so no order could match; swap them",
+			from, to)
+	}
 	return q, err
 }
 

@@ -23,7 +23,11 @@ import (
 // Version is Lading's version, as FyneApp.toml gives it.
 const Version = "0.1.0"
 
-func runVersion(_ context.Context, e *env, _ []string) error {
+func runVersion(_ context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	if _, err := parse(e, "version", "", "print the version", fs, args); err != nil {
+		return err
+	}
 	fmt.Fprintln(e.stdout, "lading", Version)
 	return nil
 }

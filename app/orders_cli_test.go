@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/pem"
+	"errors"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -243,6 +244,14 @@ func TestLoginStoresToken(t *testing.T) {
 		t.Fatalf("sync with the stored token: %v\n%s", err, out)
 	}
 	_ = srv
+
+	answerPrompts(t, "secret-41\n")
+	_, err = runCmd(t, home, url, runLogin)
+	if err == nil || !strings.Contains(err.Error(), "did not accept this token; check that "+
+		"it is the whole token") || errors.Is(err, ordersync.ErrSignIn) {
+		t.Errorf("login with a wrong token: %v; want its own sentence, not the one that "+
+			"says to run lading login", err)
+	}
 }
 
 // TestAccountsAndArchivedSearch checks account switching and the archived
