@@ -374,7 +374,6 @@ func lineIDs(lines []api.Line) []string {
 	return out
 }
 
-// fileExists reports whether path is a regular file.
 // damaged reports whether the file at dest is one Lading verified that has
 // another size now: cut short, or added to. A file Lading did not download
 // is not its to judge here (the engine refuses to replace one that differs).
@@ -390,6 +389,7 @@ func (c *Core) damaged(ctx context.Context, dest string) (bool, error) {
 	return err == nil && t.State == store.TaskDone && t.Size >= 0 && fi.Size() != t.Size, nil
 }
 
+// fileExists reports whether path is a regular file.
 func fileExists(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.Mode().IsRegular()

@@ -213,7 +213,7 @@ func (m *Manager) renewLocked(ctx context.Context, e *entry, t store.Task) ([]Pr
 	nt.OrderNumber, nt.LineID = t.OrderNumber, t.LineID
 	// The earlier version stays under the final name until the new one is
 	// verified, and only it may be replaced then.
-	nt.DestID = partIdentity(nt.DestPath)
+	nt.DestID = replaceable(e.task)
 	clearProgress(&nt)
 	nt.State, nt.LastError, nt.Finished = store.TaskQueued, "", time.Time{}
 	if err := m.st.UpdateTask(ctx, &nt); err != nil {
@@ -223,6 +223,28 @@ func (m *Manager) renewLocked(ctx context.Context, e *entry, t store.Task) ([]Pr
 	m.changedLocked()
 	m.log.Info("Download restarted", taskAttr(nt), slog.String("reason", "added again"))
 	return []Progress{e.progressLocked()}, nil
+}
+
+// replaceable names the file under t's final name that a new version of t
+// may replace: the one t verified there (its partial, renamed), or the one
+// an unfinished new version could already replace. A file someone else put
+// there, even one that stopped t before, is never the task's to replace.
+func replaceable(t store.Task) string {
+	now := partIdentity(t.DestPath)
+	switch {
+	case now == "":
+		return ""
+	case t.State != store.TaskDone:
+		if now == t.DestID {
+			return now
+		}
+		return ""
+	case t.PartID == "" || now == t.PartID:
+		// No identity was recorded before version 5 of the database, nor
+		// for a file verified where it was found (see claim).
+		return now
+	}
+	return ""
 }
 
 // Pause stops a task and keeps its partial file; Resume continues it.

@@ -22,12 +22,6 @@ const dirFlushEvery = 2 * time.Second
 // a rename lost to a power cut leaves the complete partial, which the next
 // Add of the file verifies and renames again.
 func commit(part, dest, replaces string, dirs *dirSyncer) error {
-	// The final name must be free, or hold the file this task may replace
-	// (replaces, see store.Task.DestID). A file someone put there during
-	// the download stays.
-	if now := partIdentity(dest); now != "" && now != replaces {
-		return fmt.Errorf("%w: %s", errDestAppeared, dest)
-	}
 	f, err := os.OpenFile(part, os.O_RDWR, 0)
 	if err != nil {
 		return err
@@ -38,6 +32,13 @@ func commit(part, dest, replaces string, dirs *dirSyncer) error {
 	}
 	if err := f.Close(); err != nil {
 		return err
+	}
+	// The final name must be free, or hold the file this task may replace
+	// (replaces, see store.Task.DestID). A file someone put there during
+	// the download stays. Looked at after the flush, which may take a
+	// while, so that only the rename itself comes after the look.
+	if now := partIdentity(dest); now != "" && now != replaces {
+		return fmt.Errorf("%w: %s", errDestAppeared, dest)
 	}
 	if err := os.Rename(part, dest); err != nil {
 		return err

@@ -333,7 +333,8 @@ func (j *job) fail() step {
 	}
 	if !errors.Is(j.err, ErrPartInUse) && !errors.Is(j.err, errPartNotFile) {
 		j.checkpoint() // else the partial is another process's, or a folder
-		if n, err := fileSize(j.t.PartPath); err == nil && n == 0 {
+		n, err := fileSize(j.t.PartPath)
+		if err == nil && n == 0 && !errors.Is(j.err, errDestAppeared) {
 			// Nothing arrived: an empty file would only puzzle whoever
 			// finds it. A resume makes it again.
 			removePart(j.t.PartPath)
