@@ -130,26 +130,25 @@ func (c *Core) plan(ctx context.Context, o api.Order, lines []api.Line) (queuePl
 			continue
 		}
 		dest := c.spec(o, l).DestPath
-		if fileExists(dest) {
-			damaged, err := c.damaged(ctx, dest)
-			if err != nil {
-				return p, err
-			}
-			if !damaged {
-				// Read again before the run vouches for it (see waitTasks).
-				p.reuse = append(p.reuse, l)
-				continue
-			}
-			// Downloaded again under the policy like any other download; the
-			// engine replaces the damaged copy once the new one is verified.
+		t, err := c.Store.TaskByDest(ctx, dest)
+		if errors.Is(err, store.ErrNotFound) {
+			t, err = store.Task{}, nil // the file has no task yet
+		}
+		if err != nil {
+			return p, err
+		}
+		if fileExists(dest) && !damaged(t) {
+			// Read again before the run vouches for it (see waitTasks). A
+			// damaged copy is downloaded again under the policy like any
+			// other download; the engine replaces it once the new one is
+			// verified.
+			p.reuse = append(p.reuse, l)
+			continue
 		}
 		if !accepted[l.ID] {
 			p.license = append(p.license, l)
 		}
-		cont, err := c.continuing(ctx, dest)
-		if err != nil {
-			return p, err
-		}
+		cont := continuing(t)
 		p.continuing[l.ID] = cont
 		c.sortByPolicy(&p, o, l, cont)
 	}
@@ -179,23 +178,16 @@ func (c *Core) sortByPolicy(p *queuePlan, o api.Order, l api.Line, continuing bo
 	p.download = append(p.download, l)
 }
 
-// continuing reports whether the file has a task that is under way: queued,
-// running, paused, or stopped with its partial kept.
-func (c *Core) continuing(ctx context.Context, dest string) (bool, error) {
-	t, err := c.Store.TaskByDest(ctx, dest)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
+// continuing reports whether a file's task (the zero Task for none) is under
+// way: queued, running, paused, or stopped with its partial kept.
+func continuing(t store.Task) bool {
 	switch t.State {
-	case store.TaskDone, store.TaskCanceled:
-		return false, nil
+	case "", store.TaskDone, store.TaskCanceled:
+		return false
 	case store.TaskFailed:
-		return fileExists(t.PartPath), nil
+		return fileExists(t.PartPath)
 	}
-	return true, nil
+	return true
 }
 
 // consent checks that the license agreement and the reasons the lines need
@@ -374,19 +366,16 @@ func lineIDs(lines []api.Line) []string {
 	return out
 }
 
-// damaged reports whether the file at dest is one Lading verified that has
-// another size now: cut short, or added to. A file Lading did not download
-// is not its to judge here (the engine refuses to replace one that differs).
-func (c *Core) damaged(ctx context.Context, dest string) (bool, error) {
-	t, err := c.Store.TaskByDest(ctx, dest)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
+// damaged reports whether a finished task's file (the zero Task for none)
+// has another size now than when it was verified: cut short, or added to.
+// A file Lading did not download is not its to judge here: the engine
+// refuses to replace one that differs.
+func damaged(t store.Task) bool {
+	if t.State != store.TaskDone || t.Size < 0 {
+		return false
 	}
-	if err != nil {
-		return false, err
-	}
-	fi, err := os.Stat(dest)
-	return err == nil && t.State == store.TaskDone && t.Size >= 0 && fi.Size() != t.Size, nil
+	fi, err := os.Stat(t.DestPath)
+	return err == nil && fi.Size() != t.Size
 }
 
 // fileExists reports whether path is a regular file.
