@@ -151,7 +151,8 @@ func exitStatus(err error, e *env) int {
 		fmt.Fprintln(e.stderr, "lading:", ordersync.SignInSentence)
 		return exitFailed
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(e.stderr, "lading: stopped; partial downloads are kept and resume on the next run.")
+		fmt.Fprintln(e.stderr, "lading: stopped; any partial download is kept and resumes "+
+			"on the next run.")
 		return exitInterrupted
 	}
 	fmt.Fprintln(e.stderr, "lading:", err)

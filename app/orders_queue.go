@@ -230,7 +230,7 @@ func (c *Core) sendReviews(ctx context.Context, o api.Order, p queuePlan, reason
 		}
 		res.Reviews = append(res.Reviews, fmt.Sprintf("%s line %s (%s) went to review; the "+
 			"answer comes by %s. Queue it again once it is approved.", o.Number, l.ID,
-			l.FileName, review.Due.Local().Format("Monday 2 January 15:04")))
+			l.FileName, review.Due.Local().Format(ordersync.DueLayout)))
 	}
 	return nil
 }

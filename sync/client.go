@@ -268,7 +268,7 @@ func (c *Client) Ticket(ctx context.Context, order, line string,
 func reviewError(r *api.Review) error {
 	return &APIError{Status: http.StatusAccepted, Code: api.CodeReviewPending,
 		Message: fmt.Sprintf("The download of line %s of order %s went to review; the "+
-			"answer comes by %s.", r.Line, r.Order, r.Due.Format("Monday 2 January 2006"))}
+			"answer comes by %s.", r.Line, r.Order, r.Due.Local().Format(DueLayout))}
 }
 
 // ResolveURL returns a fresh download URL for a task's order line. It lets

@@ -55,6 +55,10 @@ func (e *ConsentError) Error() string {
 // Unwrap returns the sentinel.
 func (e *ConsentError) Unwrap() error { return e.Err }
 
+// DueLayout is how a review's due time is written for the user, in the
+// user's own time zone.
+const DueLayout = "Monday 2 January 2006 at 15:04 MST"
+
 // QueueRequest asks to queue lines of an order.
 type QueueRequest struct {
 	Order string
@@ -120,7 +124,7 @@ func NextNeeds(l api.Line) string {
 	case api.NextPending:
 		due := ""
 		if d.ReviewDue != nil {
-			due = " by " + d.ReviewDue.Local().Format("Mon 2 Jan 15:04")
+			due = " by " + d.ReviewDue.Local().Format(DueLayout)
 		}
 		return "download request under review; answer" + due
 	case api.NextApproved:

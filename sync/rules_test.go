@@ -58,7 +58,9 @@ func TestNextNeeds(t *testing.T) {
 		{&api.DownloadState{Count: 2, Next: api.NextReview, ReviewDays: 1},
 			"review (answered within one business day)", true},
 		{&api.DownloadState{Count: 3, Next: api.NextReview, ReviewDays: 3}, "3 business days", true},
-		{&api.DownloadState{Next: api.NextPending, ReviewDue: &due}, "under review", false},
+		{&api.DownloadState{Next: api.NextPending, ReviewDue: &due},
+			"under review; answer by " + due.Local().Format("Monday 2 January 2006 at 15:04 MST"),
+			false},
 		{&api.DownloadState{Next: api.NextApproved}, "approved", false},
 	}
 	for _, tt := range tests {
