@@ -18,12 +18,15 @@ import (
 // once the other file is moved away a resume renames the partial without
 // fetching anything again.
 func TestFileAtDestinationDuringDownloadIsKept(t *testing.T) {
+	const k = 32768
 	content := payload(100_000)
-	srv := newServer(t, content, paced(10*time.Millisecond))
+	// The server pauses after k bytes, so the other file surely turns up
+	// while the download runs.
+	srv := newServer(t, content, quietAfter(k, 1500*time.Millisecond))
 	h := newHarness(t)
 	task := h.add(h.spec(srv, "image.iso", content))
 	h.start()
-	eventually(t, "the first bytes", func() bool { return h.progress(task.ID).Done > 0 })
+	eventually(t, "the first 32 KiB", func() bool { return h.progress(task.ID).Done == k })
 	theirs := []byte("a file someone copied here meanwhile\n")
 	if err := os.WriteFile(task.DestPath, theirs, 0o644); err != nil {
 		t.Fatal(err)
@@ -70,14 +73,15 @@ func TestNewVersionReplacesTheEarlierOne(t *testing.T) {
 	err := h.wait(task.ID)
 	checkDone(t, h.row(task.ID), first, err)
 
-	srv := newServer(t, second, paced(20*time.Millisecond))
+	const k = 16384
+	srv := newServer(t, second, quietAfter(k, 1500*time.Millisecond))
 	again := h.add(h.spec(srv, "tool.zip", second))
 	if again.ID != task.ID {
 		t.Fatalf("the new version got task %d, want the line's task %d", again.ID, task.ID)
 	}
 	eventually(t, "the new version under way", func() bool {
 		p := h.progress(task.ID)
-		return p.State == store.TaskRunning && p.Done > 0
+		return p.State == store.TaskRunning && p.Done == k
 	})
 	if got := fileMD5Of(t, task.DestPath); got != md5hex(first) {
 		t.Errorf("during the new download the final name holds %q, want the earlier "+
