@@ -40,15 +40,17 @@ func TestResumedBarShowsTheTransferSpeed(t *testing.T) {
 	if len(speeds) == 0 {
 		t.Fatalf("no speed on the bar: %q", out.String())
 	}
-	// About 1 MiB/s arrives, from the first figure shown to the last;
-	// counting the 9 MiB on disk would show more, at first by far.
+	// At most 1 MiB/s arrives (less on a busy machine), from the first
+	// figure shown to the last; counting the 9 MiB on disk would show more,
+	// at first by far.
 	for _, s := range speeds {
 		v, _ := strconv.ParseFloat(s[1], 64)
 		if s[2] == "MiB" {
 			v *= 1024
 		}
-		if v < 300 || v > 1536 {
-			t.Fatalf("the bar showed %s %s/s, want about 1 MiB/s throughout", s[1], s[2])
+		if v <= 0 || v > 1536 {
+			t.Fatalf("the bar showed %s %s/s, want at most about 1 MiB/s throughout",
+				s[1], s[2])
 		}
 	}
 }
