@@ -68,10 +68,7 @@ func TestNewVersionReplacesTheEarlierOne(t *testing.T) {
 	first, second := payload(50_000), bytes.Repeat([]byte("v2"), 30_000)
 	h := newHarness(t)
 	h.start()
-	old := newServer(t, first)
-	task := h.add(h.spec(old, "tool.zip", first))
-	err := h.wait(task.ID)
-	checkDone(t, h.row(task.ID), first, err)
+	task := h.downloaded(newServer(t, first), "tool.zip", first)
 
 	const k = 16384
 	srv := newServer(t, second, quietAfter(k, 1500*time.Millisecond))
@@ -87,7 +84,7 @@ func TestNewVersionReplacesTheEarlierOne(t *testing.T) {
 		t.Errorf("during the new download the final name holds %q, want the earlier "+
 			"version %q", got, md5hex(first))
 	}
-	err = h.wait(task.ID)
+	err := h.wait(task.ID)
 	checkDone(t, h.row(task.ID), second, err)
 }
 
@@ -100,9 +97,7 @@ func TestDamagedFileIsFetchedAgain(t *testing.T) {
 	srv := newServer(t, content)
 	h := newHarness(t)
 	h.start()
-	task := h.add(h.spec(srv, "image.bin", content))
-	err := h.wait(task.ID)
-	checkDone(t, h.row(task.ID), content, err)
+	task := h.downloaded(srv, "image.bin", content)
 
 	again := h.add(h.spec(srv, "image.bin", content))
 	if again.State != store.TaskDone || len(srv.requests()) != 1 {

@@ -554,6 +554,17 @@ func (h *harness) add(s Spec) store.Task {
 	return task
 }
 
+// downloaded adds a download from srv to a started harness, waits for it
+// and checks it is verified on disk: the starting point of a test about
+// what happens to a finished download.
+func (h *harness) downloaded(srv *testServer, name string, content []byte) store.Task {
+	h.t.Helper()
+	task := h.add(h.spec(srv, name, content))
+	err := h.wait(task.ID)
+	checkDone(h.t, h.row(task.ID), content, err)
+	return task
+}
+
 func (h *harness) wait(ids ...int64) error {
 	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)

@@ -57,9 +57,7 @@ func TestRepairLeavesAFileMovedInAlone(t *testing.T) {
 	srv := newServer(t, content)
 	h := newHarness(t)
 	h.start()
-	task := h.add(h.spec(srv, "image.bin", content))
-	err := h.wait(task.ID)
-	checkDone(t, h.row(task.ID), content, err)
+	task := h.downloaded(srv, "image.bin", content)
 
 	theirs := []byte("notes kept under the same name\n")
 	other := task.DestPath + ".notes"
@@ -70,7 +68,7 @@ func TestRepairLeavesAFileMovedInAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.add(h.spec(srv, "image.bin", content))
-	err = h.wait(task.ID)
+	err := h.wait(task.ID)
 	row := h.row(task.ID)
 	if got, _ := os.ReadFile(task.DestPath); !bytes.Equal(got, theirs) {
 		t.Fatalf("the file moved in was replaced: %d bytes under the final name", len(got))
@@ -91,9 +89,7 @@ func TestThirdVersionStillReplacesTheFirst(t *testing.T) {
 	third := bytes.Repeat([]byte("v3"), 20_000)
 	h := newHarness(t)
 	h.start()
-	task := h.add(h.spec(newServer(t, first), "tool.zip", first))
-	err := h.wait(task.ID)
-	checkDone(t, h.row(task.ID), first, err)
+	task := h.downloaded(newServer(t, first), "tool.zip", first)
 
 	h.add(h.spec(newServer(t, second, paced(20*time.Millisecond)), "tool.zip", second))
 	eventually(t, "the second version under way", func() bool {
@@ -106,7 +102,7 @@ func TestThirdVersionStillReplacesTheFirst(t *testing.T) {
 	eventually(t, "the pause", func() bool { return h.row(task.ID).State == store.TaskPaused })
 
 	h.add(h.spec(newServer(t, third), "tool.zip", third))
-	err = h.wait(task.ID)
+	err := h.wait(task.ID)
 	checkDone(t, h.row(task.ID), third, err)
 }
 

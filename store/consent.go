@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"time"
 )
@@ -77,12 +76,8 @@ func (s *Store) AddAcceptances(ctx context.Context, order string, lines []string
 
 // MarkAcceptancesSent records the portal's ID of the acceptances.
 func (s *Store) MarkAcceptancesSent(ctx context.Context, ids []int64, portalID string) error {
-	list, err := json.Marshal(ids)
-	if err != nil {
-		return err
-	}
-	_, err = s.exec(ctx, `UPDATE license_acceptances SET portal_id = ?
-		WHERE id IN (SELECT value FROM json_each(?))`, portalID, string(list))
+	_, err := s.exec(ctx, `UPDATE license_acceptances SET portal_id = ?
+		WHERE id IN (SELECT value FROM json_each(?))`, portalID, idList(ids))
 	return err
 }
 

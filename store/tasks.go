@@ -149,12 +149,8 @@ func (s *Store) Tasks(ctx context.Context) ([]Task, error) {
 // TasksByID returns the tasks with the given IDs, in one read, keyed by ID;
 // an ID with no task is missing from the map.
 func (s *Store) TasksByID(ctx context.Context, ids []int64) (map[int64]Task, error) {
-	list, err := json.Marshal(ids)
-	if err != nil {
-		return nil, err
-	}
 	tasks, err := s.tasks(ctx, "SELECT "+taskColumns+` FROM download_tasks
-		WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+		WHERE id IN (SELECT value FROM json_each(?))`, idList(ids))
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +159,13 @@ func (s *Store) TasksByID(ctx context.Context, ids []int64) (map[int64]Task, err
 		byID[t.ID] = t
 	}
 	return byID, nil
+}
+
+// idList writes IDs as the JSON array a statement reads with json_each, so
+// a list of any length is one parameter. Integers always encode.
+func idList(ids []int64) string {
+	b, _ := json.Marshal(ids)
+	return string(b)
 }
 
 // tasks runs a query of taskColumns.
